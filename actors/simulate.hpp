@@ -1,0 +1,65 @@
+#pragma once
+// Runs rank programs on a SimGrid platform: one GPU actor per rank, which executes its program
+// with one SimGrid actor per stream (compute, tensor-parallel, data-parallel, pipeline, ...),
+// so communication overlaps compute wherever dependencies allow. One simulation per process:
+// SimGrid allows a single engine.
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "platforms/network_settings.hpp"
+#include "platforms/platform_spec.hpp"
+#include "workloads/program.hpp"
+
+namespace chimera {
+
+struct SimulationOptions {
+  PlatformSpec platform;
+  NetworkSettings network;
+};
+
+struct OpTiming {
+  double start_s = -1;
+  double end_s = -1;
+};
+
+struct SimulationResult {
+  double makespan_s = 0;
+  std::vector<std::vector<OpTiming>> timings;  // [rank][op index]
+  std::vector<std::string> rank_hosts;          // host name of each rank
+  double bytes_sent = 0;                        // all messages of all ranks
+  std::uint64_t messages_sent = 0;
+};
+
+// Thrown when the programs cannot finish (a receive without its send, a collective some
+// member never joins): the message lists the first ops left waiting.
+struct SimulationDeadlock : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// A simulation in two steps: the constructor starts the engine and loads the platform (so the
+// caller can read per-host properties, e.g. each rank's hardware preset, before lowering its
+// programs); run() executes the programs once.
+class Simulation {
+ public:
+  Simulation(const SimulationOptions& options, int ranks);
+  ~Simulation();
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  int ranks() const;
+  const std::string& rank_host_name(int rank) const;
+  // A <prop> of the rank's host in the platform XML, or "" when absent.
+  std::string rank_host_property(int rank, const std::string& key) const;
+
+  SimulationResult run(const std::vector<Program>& programs);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+SimulationResult simulate(const std::vector<Program>& programs, const SimulationOptions& options);
+
+}  // namespace chimera

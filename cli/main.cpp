@@ -1,0 +1,43 @@
+// chimera-sim: discrete-event simulator of hybrid-parallel LLM training on SimGrid.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "actors/simulate.hpp"
+#include "cli/commands.hpp"
+#include "common/input_error.hpp"
+#include "version.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"chimera-sim: simulate hybrid-parallel LLM training (compute, collectives, fused communication) on "
+               "SimGrid platforms"};
+  app.set_version_flag("--version", chimera::version_string());
+  app.require_subcommand(1);
+  chimera::add_run_command(app);
+  chimera::add_program_command(app);
+  chimera::add_collective_command(app);
+  try {
+    app.parse(argc, argv);
+    return 0;
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // prints CLI11's message
+    return chimera::kExitInputError;
+  } catch (const chimera::InputError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return chimera::kExitInputError;
+  } catch (const chimera::SimulationDeadlock& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 3;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "internal error: {}\n", e.what());
+    return 1;
+  }
+}

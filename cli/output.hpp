@@ -1,0 +1,24 @@
+#pragma once
+// Results go to stdout (text, or one JSON object with --json); diagnostics and wall-clock
+// times go to stderr, so results stay byte-identical between runs.
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace chimera {
+
+void print_json(const nlohmann::json& j);
+
+// Prints "<what>: wall time 0.123 s" on stderr when destroyed.
+class WallClock {
+ public:
+  explicit WallClock(std::string what);
+  ~WallClock();
+  double seconds() const;
+
+ private:
+  std::string what_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace chimera

@@ -1,0 +1,131 @@
+#include "cli/report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "common/units.hpp"
+#include "version.hpp"
+
+namespace chimera {
+
+nlohmann::json provenance(const Scenario& s, const std::string& compute_description) {
+  nlohmann::json network = {{"model", network_model_name(s.network.model)},
+                            {"crosstraffic", s.network.crosstraffic},
+                            {"window_cap_bytes", s.network.window_cap_bytes ? nlohmann::json(*s.network.window_cap_bytes)
+                                                                            : nlohmann::json(nullptr)},
+                            {"payload_efficiency", s.network.payload_efficiency},
+                            {"description", describe(s.network)}};
+  return {{"scenario", s.file},
+          {"title", s.title},
+          {"version", version_string()},
+          {"platform", s.platform.description},
+          {"network", std::move(network)},
+          {"compute", {{"preset", s.compute.preset}, {"model", s.compute.model}, {"description", compute_description}}},
+          {"workload", "megatron tensor/data parallel"},
+          {"model", {{"name", s.model.name},
+                     {"layers", s.model.layers},
+                     {"hidden", s.model.hidden},
+                     {"heads", s.model.heads},
+                     {"ffn_hidden", s.model.ffn_hidden},
+                     {"sequence", s.model.sequence},
+                     {"micro_batch", s.model.micro_batch},
+                     {"vocab", s.model.vocab},
+                     {"bytes_per_element", s.model.bytes_per_element}}},
+          {"parallel", {{"tp", s.parallel.tp},
+                        {"pp", s.parallel.pp},
+                        {"dp", s.parallel.dp},
+                        {"sp", s.parallel.sp},
+                        {"ep", s.parallel.ep},
+                        {"micro_batches", s.parallel.micro_batches},
+                        {"gpus", s.parallel.world_size()}}}};
+}
+
+nlohmann::json report_json(const Scenario& s, const ScenarioRun& run) {
+  nlohmann::json ranks = nlohmann::json::array();
+  double compute = 0, exposed = 0, idle = 0, comm = 0;
+  for (std::size_t r = 0; r < run.stats.size(); ++r) {
+    const RankTimeStats& st = run.stats[r];
+    ranks.push_back({{"rank", r},
+                     {"host", run.result.rank_hosts[r]},
+                     {"preset", run.rank_presets[r]},
+                     {"compute_busy_s", st.compute_busy_s},
+                     {"comm_busy_s", st.comm_busy_s},
+                     {"exposed_comm_s", st.exposed_comm_s},
+                     {"idle_s", st.idle_s},
+                     {"finish_s", st.finish_s}});
+    compute += st.compute_busy_s, exposed += st.exposed_comm_s, idle += st.idle_s, comm += st.comm_busy_s;
+  }
+  const double n = std::max<std::size_t>(1, run.stats.size());
+  std::size_t ops = 0;
+  for (const auto& p : run.programs) ops += p.ops.size();
+  return {{"iteration_time_s", run.result.makespan_s},
+          {"totals", {{"compute_busy_s", compute},
+                      {"comm_busy_s", comm},
+                      {"exposed_comm_s", exposed},
+                      {"idle_s", idle},
+                      {"mean_compute_busy_s", compute / n},
+                      {"mean_exposed_comm_s", exposed / n},
+                      {"mean_idle_s", idle / n},
+                      {"ops", ops},
+                      {"messages", run.result.messages_sent},
+                      {"bytes_sent", run.result.bytes_sent}}},
+          {"ranks", std::move(ranks)},
+          {"inputs", provenance(s, run.compute_description)}};
+}
+
+std::string report_text(const nlohmann::json& r) {
+  const auto& in = r["inputs"];
+  std::string out;
+  out += fmt::format("chimera-sim report{}\n", in["title"].get<std::string>().empty() ? "" : ": " + in["title"].get<std::string>());
+  out += fmt::format("  scenario   {}\n", in["scenario"].get<std::string>());
+  out += fmt::format("  model      {} ({} layers, hidden {}, {} heads, sequence {}, micro-batch {}, {} B/element)\n",
+                     in["model"]["name"].get<std::string>(), in["model"]["layers"].get<int>(),
+                     in["model"]["hidden"].get<int>(), in["model"]["heads"].get<int>(),
+                     in["model"]["sequence"].get<int>(), in["model"]["micro_batch"].get<int>(),
+                     in["model"]["bytes_per_element"].get<int>());
+  const auto& par = in["parallel"];
+  out += fmt::format("  parallel   tp {} pp {} dp {} sp {} ep {}, {} micro-batches, {} GPUs ({})\n", par["tp"].get<int>(),
+                     par["pp"].get<int>(), par["dp"].get<int>(), par["sp"].get<int>(), par["ep"].get<int>(),
+                     par["micro_batches"].get<int>(), par["gpus"].get<int>(), in["workload"].get<std::string>());
+  out += fmt::format("  platform   {}\n", in["platform"].get<std::string>());
+  out += fmt::format("  network    {}\n", in["network"]["description"].get<std::string>());
+  out += fmt::format("  compute    {}\n", in["compute"]["description"].get<std::string>());
+  out += fmt::format("  version    {}\n\n", in["version"].get<std::string>());
+  out += fmt::format("iteration time  {}\n\n", format_duration(r["iteration_time_s"].get<double>()));
+
+  const auto& ranks = r["ranks"];
+  out += fmt::format("{:>5}  {:<12} {:>14} {:>14} {:>14}\n", "rank", "host", "compute busy", "exposed comm", "idle");
+  auto row = [&](const nlohmann::json& x) {
+    out += fmt::format("{:>5}  {:<12} {:>14} {:>14} {:>14}\n", x["rank"].get<int>(), x["host"].get<std::string>(),
+                       format_duration(x["compute_busy_s"].get<double>()),
+                       format_duration(x["exposed_comm_s"].get<double>()), format_duration(x["idle_s"].get<double>()));
+  };
+  const std::size_t n = ranks.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (n > 32 && i == 16) {
+      out += fmt::format("{:>5}  ({} more ranks)\n", "...", n - 32);
+      i = n - 16;
+    }
+    row(ranks[i]);
+  }
+  const auto& t = r["totals"];
+  out += fmt::format("{:>5}  {:<12} {:>14} {:>14} {:>14}\n", "mean", "", format_duration(t["mean_compute_busy_s"].get<double>()),
+                     format_duration(t["mean_exposed_comm_s"].get<double>()), format_duration(t["mean_idle_s"].get<double>()));
+  out += fmt::format("\n{} ops, {} messages, {} sent over the network\n", t["ops"].get<std::size_t>(),
+                     t["messages"].get<std::uint64_t>(), format_bytes(t["bytes_sent"].get<double>()));
+  return out;
+}
+
+std::string report_csv(const nlohmann::json& r) {
+  std::string out = "rank,host,preset,compute_busy_s,comm_busy_s,exposed_comm_s,idle_s,finish_s\n";
+  for (const auto& x : r["ranks"])
+    out += fmt::format("{},{},{},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g}\n", x["rank"].get<int>(),
+                       x["host"].get<std::string>(), x["preset"].get<std::string>(), x["compute_busy_s"].get<double>(),
+                       x["comm_busy_s"].get<double>(), x["exposed_comm_s"].get<double>(), x["idle_s"].get<double>(),
+                       x["finish_s"].get<double>());
+  return out;
+}
+
+}  // namespace chimera

@@ -1,0 +1,53 @@
+#pragma once
+// A scenario file (TOML, schema version 1), validated, with defaults applied. Paths inside a
+// scenario are relative to the scenario file's directory.
+#include <string>
+
+#include "common/input_error.hpp"
+#include "platforms/network_settings.hpp"
+#include "platforms/platform_spec.hpp"
+#include "workloads/model_spec.hpp"
+#include "workloads/parallel_plan.hpp"
+#include "workloads/program.hpp"
+
+namespace chimera {
+
+inline constexpr int kScenarioSchema = 1;
+
+struct ComputeSpec {
+  std::string preset = "a100";  // hardware preset of every host without its own <prop id="preset">
+  std::string model = "roofline";
+};
+
+struct CollectiveSpec {
+  CollectiveAlgorithm tp_algorithm = CollectiveAlgorithm::automatic;
+  CollectiveAlgorithm dp_algorithm = CollectiveAlgorithm::automatic;
+};
+
+struct OutputSpec {
+  std::string json;   // report as JSON
+  std::string csv;    // per-rank table as CSV
+  std::string trace;  // Chrome trace-event JSON
+};
+
+struct Scenario {
+  std::string file;  // as given on the command line
+  std::string title;
+  ModelSpec model;
+  ParallelPlan parallel;
+  PlatformSpec platform;
+  NetworkSettings network;
+  ComputeSpec compute;
+  CollectiveSpec collectives;
+  OutputSpec output;
+};
+
+// Reads and validates a scenario file. Throws InputError (file, line, key, what is wrong,
+// what would be valid).
+Scenario load_scenario(const std::string& path);
+Scenario parse_scenario(const std::string& toml_text, const std::string& file_name);
+
+// The default scenario: scenarios/default.toml of the source tree.
+std::string default_scenario_path();
+
+}  // namespace chimera

@@ -1,0 +1,218 @@
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "cli/scenario.hpp"
+#include "common/text_file.hpp"
+#include "common/toml_reader.hpp"
+#include "platforms/star_generator.hpp"
+
+#ifndef CHIMERA_SOURCE_DIR
+#define CHIMERA_SOURCE_DIR "."
+#endif
+
+namespace chimera {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string resolve(const std::string& scenario_file, const std::string& path) {
+  if (path.empty() || fs::path(path).is_absolute()) return path;
+  fs::path base = fs::path(scenario_file).parent_path();
+  return (base / path).lexically_normal().string();
+}
+
+std::string divisors_of(int n) {
+  std::string s;
+  for (int d = 1; d <= n; ++d)
+    if (n % d == 0) s += (s.empty() ? "" : ", ") + std::to_string(d);
+  return s;
+}
+
+ParallelPlan read_parallel(TomlTable& t) {
+  ParallelPlan p;
+  auto degree = [&](const char* key, int& field) {
+    if (auto v = t.positive_integer(key)) field = static_cast<int>(*v);
+  };
+  degree("tp", p.tp);
+  degree("pp", p.pp);
+  degree("sp", p.sp);
+  degree("ep", p.ep);
+  degree("micro_batches", p.micro_batches);
+  auto gpus = t.positive_integer("gpus");
+  auto dp = t.positive_integer("dp");
+  if (gpus) {
+    int n = static_cast<int>(*gpus);
+    for (auto [key, value] : {std::pair<const char*, int>{"tp", p.tp}, {"pp", p.pp}, {"sp", p.sp}, {"ep", p.ep}})
+      if (n % value != 0)
+        throw t.error(t.has(key) ? key : "gpus",
+                      fmt::format("{} = {} does not divide the GPU count {}", key, value, n), divisors_of(n));
+    if (dp && n % *dp != 0)
+      throw t.error("dp", fmt::format("dp = {} does not divide the GPU count {}", *dp, n), divisors_of(n));
+    if (n % (p.tp * p.pp) != 0)
+      throw t.error("gpus", fmt::format("tp x pp = {} does not divide the GPU count {}", p.tp * p.pp, n),
+                    fmt::format("a multiple of {}", p.tp * p.pp));
+    p.dp = dp ? static_cast<int>(*dp) : n / (p.tp * p.pp);
+    if (p.tp * p.pp * p.dp != n)
+      throw t.error("dp", fmt::format("tp x pp x dp = {} x {} x {} = {} is not the GPU count {}", p.tp, p.pp, p.dp,
+                                      p.tp * p.pp * p.dp, n),
+                    fmt::format("dp = {}", n / (p.tp * p.pp)));
+  } else if (dp) {
+    p.dp = static_cast<int>(*dp);
+  }
+  int world = p.world_size();
+  if (world % p.ep != 0)
+    throw t.error("ep", fmt::format("ep = {} does not divide the GPU count {}", p.ep, world), divisors_of(world));
+  if (world % p.sp != 0)
+    throw t.error("sp", fmt::format("sp = {} does not divide the GPU count {}", p.sp, world), divisors_of(world));
+  t.reject_unknown_keys();
+  return p;
+}
+
+PlatformSpec read_platform(TomlTable& t, const std::string& scenario_file) {
+  PlatformSpec spec;
+  spec.origin = t.location();
+  auto file = t.string("file", "a SimGrid platform XML file, relative to the scenario");
+  auto gen = t.table("generator");
+  if (file && gen) throw t.error("generator", "give either `file` or [platform.generator], not both");
+  if (!file && !gen) throw t.error("file", "missing: the platform needs `file` or [platform.generator]",
+                                   "file = \"platform.xml\" or a [platform.generator] table");
+  if (file) {
+    spec.xml_file = resolve(scenario_file, *file);
+    spec.origin = t.location("file");
+    std::error_code ec;
+    if (!fs::is_regular_file(spec.xml_file, ec))
+      throw t.error("file", fmt::format("platform file '{}' not found", spec.xml_file),
+                    "a path to a SimGrid XML file, relative to the scenario file");
+    spec.description = spec.xml_file;
+  } else {
+    std::string kind = gen->require_string("kind", "star");
+    if (kind != "star") throw gen->error("kind", fmt::format("unknown platform generator '{}'", kind), "star");
+    StarParams p;
+    if (auto v = gen->positive_integer("gpus")) p.gpus = static_cast<int>(*v);
+    if (auto v = gen->bandwidth("port_bandwidth")) p.port_bandwidth_Bps = *v;
+    if (auto v = gen->duration("port_latency")) p.port_latency_s = *v;
+    gen->reject_unknown_keys();
+    spec.generated_xml = star_platform_xml(p);
+    spec.description = fmt::format("generator star (gpus={}, port_bandwidth={:g} B/s, port_latency={:g} s)", p.gpus,
+                                   p.port_bandwidth_Bps, p.port_latency_s);
+  }
+  if (auto hosts = t.string_array("hosts", "host names, one per rank")) spec.rank_hosts = *hosts;
+  t.reject_unknown_keys();
+  return spec;
+}
+
+NetworkSettings read_network(TomlTable& t) {
+  NetworkSettings n;
+  if (auto m = t.string("model", kNetworkModelChoices)) {
+    auto parsed = parse_network_model(*m);
+    if (!parsed) throw t.error("model", fmt::format("unknown network model '{}'", *m), kNetworkModelChoices);
+    n.model = *parsed;
+  }
+  if (auto c = t.boolean("crosstraffic")) n.crosstraffic = *c;
+  if (t.has("window_cap")) {
+    const toml::node* raw = t.raw("window_cap");
+    if (raw->value_exact<std::string>() && *raw->value_exact<std::string>() == "none") {
+      t.mark_known("window_cap");
+    } else {
+      n.window_cap_bytes = t.bytes("window_cap");
+      if (*n.window_cap_bytes <= 0) throw t.error("window_cap", "must be positive", "\"none\" or a size such as \"4MiB\"");
+    }
+  }
+  if (auto e = t.number("payload_efficiency", "a number in (0, 1]")) {
+    if (*e <= 0 || *e > 1) throw t.error("payload_efficiency", fmt::format("{} is outside (0, 1]", *e), "a number in (0, 1], e.g. 0.731");
+    n.payload_efficiency = *e;
+  }
+  t.reject_unknown_keys();
+  return n;
+}
+
+ComputeSpec read_compute(TomlTable& t) {
+  ComputeSpec c;
+  if (auto p = t.string("preset")) c.preset = *p;
+  if (auto m = t.string("model", "roofline")) {
+    if (*m != "roofline") throw t.error("model", fmt::format("unknown compute model '{}'", *m), "roofline");
+    c.model = *m;
+  }
+  t.reject_unknown_keys();
+  return c;
+}
+
+CollectiveSpec read_collectives(TomlTable& t) {
+  CollectiveSpec c;
+  auto algo = [&](const char* key, CollectiveAlgorithm& out) {
+    if (auto s = t.string(key, kCollectiveAlgorithmChoices))
+      if (!parse_collective_algorithm(*s, out))
+        throw t.error(key, fmt::format("unknown algorithm '{}'", *s), kCollectiveAlgorithmChoices);
+  };
+  algo("tp_algorithm", c.tp_algorithm);
+  algo("dp_algorithm", c.dp_algorithm);
+  t.reject_unknown_keys();
+  return c;
+}
+
+OutputSpec read_output(TomlTable& t, const std::string& scenario_file) {
+  OutputSpec o;
+  o.json = resolve(scenario_file, t.string("json", "a file path").value_or(""));
+  o.csv = resolve(scenario_file, t.string("csv", "a file path").value_or(""));
+  o.trace = resolve(scenario_file, t.string("trace", "a file path").value_or(""));
+  t.reject_unknown_keys();
+  return o;
+}
+
+Scenario read_scenario(TomlTable& root, const std::string& file) {
+  Scenario s;
+  s.file = file;
+  auto schema = root.integer("schema", "1");
+  if (!schema) throw root.error("schema", "missing required key", "schema = 1");
+  if (*schema != kScenarioSchema)
+    throw root.error("schema", fmt::format("unsupported schema version {}", *schema), "1");
+  s.title = root.string("title", "a short description").value_or("");
+  TomlTable model = root.require_table("model", "a [model] table with a zoo `name` or explicit shape keys");
+  s.model = read_model_spec(model);
+  TomlTable parallel = root.require_table("parallel", "a [parallel] table with tp, pp, dp, ...");
+  s.parallel = read_parallel(parallel);
+  TomlTable platform = root.require_table("platform", "a [platform] table with `file` or [platform.generator]");
+  s.platform = read_platform(platform, file);
+  if (auto t = root.table("network")) s.network = read_network(*t);
+  if (auto t = root.table("compute")) s.compute = read_compute(*t);
+  if (auto t = root.table("collectives")) s.collectives = read_collectives(*t);
+  if (auto t = root.table("output")) s.output = read_output(*t, file);
+
+  // The workload is a Megatron-style tensor- and data-parallel layer stack.
+  if (s.parallel.pp > 1)
+    throw parallel.error("pp", "pipeline parallelism needs a pipeline schedule, which this scenario does not set",
+                         "pp = 1");
+  if (s.parallel.sp > 1)
+    throw parallel.error("sp", "sequence parallelism is not part of the Megatron tensor-parallel workload", "sp = 1");
+  if (s.parallel.ep > 1)
+    throw parallel.error("ep", "expert parallelism needs an MoE model and workload", "ep = 1");
+  if (s.model.heads % s.parallel.tp != 0)
+    throw parallel.error("tp", fmt::format("tp = {} does not divide the {} attention heads", s.parallel.tp, s.model.heads),
+                         divisors_of(s.model.heads));
+  if (s.model.ffn_hidden % s.parallel.tp != 0)
+    throw parallel.error("tp", fmt::format("tp = {} does not divide the MLP size {}", s.parallel.tp, s.model.ffn_hidden),
+                         "a divisor of ffn_hidden");
+  root.reject_unknown_keys();
+  return s;
+}
+
+}  // namespace
+
+Scenario parse_scenario(const std::string& toml_text, const std::string& file_name) {
+  TomlTable root = TomlTable::parse_string(toml_text, file_name);
+  return read_scenario(root, file_name);
+}
+
+Scenario load_scenario(const std::string& path) {
+  std::string text = read_text_file(path, "scenario");
+  return parse_scenario(text, path);
+}
+
+std::string default_scenario_path() {
+  std::error_code ec;
+  if (fs::is_regular_file("scenarios/default.toml", ec)) return "scenarios/default.toml";
+  return std::string(CHIMERA_SOURCE_DIR) + "/scenarios/default.toml";
+}
+
+}  // namespace chimera

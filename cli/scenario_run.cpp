@@ -1,0 +1,68 @@
+#include "cli/scenario_run.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "workloads/megatron_lowering.hpp"
+
+namespace chimera {
+namespace {
+
+// Cost models by preset name: identical hardware shares one model (and its memoised costs).
+class CostModels {
+ public:
+  const ComputeCostModel& get(const std::string& preset) {
+    auto it = models_.find(preset);
+    if (it == models_.end()) it = models_.emplace(preset, make_roofline_model(load_hardware_preset(preset))).first;
+    return *it->second;
+  }
+  std::string describe() const {
+    std::string s;
+    for (const auto& [name, m] : models_) s += (s.empty() ? "" : "; ") + m->describe();
+    return s;
+  }
+
+ private:
+  std::map<std::string, std::unique_ptr<ComputeCostModel>> models_;
+};
+
+std::vector<Program> lower(const Scenario& s, CostModels& models, const std::vector<std::string>& rank_presets) {
+  LoweringInput in;
+  in.model = s.model;
+  in.plan = s.parallel;
+  in.tp_algorithm = s.collectives.tp_algorithm;
+  in.dp_algorithm = s.collectives.dp_algorithm;
+  in.cost_model_of = [&](int rank) -> const ComputeCostModel& { return models.get(rank_presets.at(rank)); };
+  return lower_megatron(in);
+}
+
+}  // namespace
+
+std::vector<Program> lower_scenario(const Scenario& s) {
+  CostModels models;
+  std::vector<std::string> presets(s.parallel.world_size(), s.compute.preset);
+  return lower(s, models, presets);
+}
+
+ScenarioRun run_scenario(const Scenario& s) {
+  SimulationOptions opt;
+  opt.platform = s.platform;
+  opt.network = s.network;
+  const int world = s.parallel.world_size();
+  Simulation sim(opt, world);
+
+  ScenarioRun run;
+  for (int r = 0; r < world; ++r) {
+    std::string p = sim.rank_host_property(r, "preset");
+    run.rank_presets.push_back(p.empty() ? s.compute.preset : p);
+  }
+  CostModels models;
+  run.programs = lower(s, models, run.rank_presets);
+  run.compute_description = models.describe();
+  run.result = sim.run(run.programs);
+  run.stats = rank_time_stats(run.programs, run.result);
+  return run;
+}
+
+}  // namespace chimera

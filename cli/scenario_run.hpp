@@ -1,0 +1,28 @@
+#pragma once
+// A scenario from file to result: lower the workload into programs (with each rank's compute
+// cost model), simulate them, derive the per-rank statistics.
+#include <memory>
+#include <vector>
+
+#include "actors/simulate.hpp"
+#include "actors/timeline_stats.hpp"
+#include "cli/scenario.hpp"
+#include "compute/cost_model.hpp"
+
+namespace chimera {
+
+struct ScenarioRun {
+  std::vector<Program> programs;
+  SimulationResult result;
+  std::vector<RankTimeStats> stats;
+  std::vector<std::string> rank_presets;  // hardware preset of each rank
+  std::string compute_description;        // cost model(s) used
+};
+
+// Lowers the scenario without running the engine (for `chimera-sim program`): every rank gets
+// the scenario's [compute] preset.
+std::vector<Program> lower_scenario(const Scenario& s);
+
+ScenarioRun run_scenario(const Scenario& s);
+
+}  // namespace chimera

@@ -1,0 +1,93 @@
+#include "workloads/model_spec.hpp"
+
+#include <fmt/format.h>
+
+#include "common/embedded_files.hpp"
+#include "common/input_error.hpp"
+#include "common/toml_reader.hpp"
+
+namespace chimera {
+namespace {
+
+std::string zoo_choices() {
+  std::string s;
+  for (const auto& n : zoo_model_names()) s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
+
+void apply(TomlTable& t, ModelSpec& m, bool require_shape) {
+  auto set_int = [&](const char* key, int& field, bool required, std::int64_t min, const char* valid) {
+    if (auto v = t.integer(key, valid)) {
+      if (*v < min) throw t.error(key, fmt::format("must be >= {} (got {})", min, *v), valid);
+      field = static_cast<int>(*v);
+    } else if (required) {
+      throw t.error(key, "missing required key (no zoo `name` given)", valid);
+    }
+  };
+  set_int("layers", m.layers, require_shape, 1, "number of transformer layers, >= 1");
+  set_int("hidden", m.hidden, require_shape, 1, "hidden size, >= 1");
+  set_int("heads", m.heads, require_shape, 1, "attention heads dividing hidden");
+  set_int("vocab", m.vocab, require_shape, 1, "vocabulary size, >= 1");
+  set_int("sequence", m.sequence, require_shape, 1, "sequence length in tokens, >= 1");
+  set_int("ffn_hidden", m.ffn_hidden, false, 1, "MLP inner size (default 4 x hidden)");
+  set_int("micro_batch", m.micro_batch, false, 1, "sequences per micro-batch, >= 1");
+  set_int("bytes_per_element", m.bytes_per_element, false, 1, "1, 2 (fp16/bf16) or 4 (fp32)");
+  set_int("experts", m.experts, false, 0, "number of experts per MoE layer (0 = dense)");
+  set_int("top_k", m.top_k, false, 0, "experts per token, <= experts");
+  if (auto v = t.number("capacity_factor", "a number >= 1")) {
+    if (*v <= 0) throw t.error("capacity_factor", "must be positive", "a number > 0, typically 1 to 2");
+    m.capacity_factor = *v;
+  }
+  if (m.ffn_hidden == 0) m.ffn_hidden = 4 * m.hidden;
+  if (m.bytes_per_element != 1 && m.bytes_per_element != 2 && m.bytes_per_element != 4)
+    throw t.error("bytes_per_element", fmt::format("unsupported element size {}", m.bytes_per_element), "1, 2 or 4");
+  if (m.hidden % m.heads != 0)
+    throw t.error("heads", fmt::format("{} heads do not divide hidden size {}", m.heads, m.hidden),
+                  "a divisor of hidden");
+  if (m.experts > 0 && (m.top_k < 1 || m.top_k > m.experts))
+    throw t.error("top_k", fmt::format("top_k {} with {} experts", m.top_k, m.experts), "1 <= top_k <= experts");
+  if (m.experts == 0 && m.top_k != 0)
+    throw t.error("top_k", "top_k without experts", "set experts > 0, or drop top_k");
+}
+
+}  // namespace
+
+double ModelSpec::parameters_per_layer() const {
+  double h = hidden, f = ffn_hidden;
+  double attention = 4 * h * h + 4 * h;   // QKV and output projections with biases
+  double mlp = 2 * h * f + f + h;         // two projections with biases
+  double norms = 4 * h;                   // two layer norms (scale and shift)
+  return attention + mlp + norms;
+}
+
+std::vector<std::string> zoo_model_names() { return embedded_names("workloads/models", ".toml"); }
+
+ModelSpec load_zoo_model(const std::string& name) {
+  std::string rel = fmt::format("workloads/models/{}.toml", name);
+  auto text = find_embedded_file(rel);
+  if (!text) throw InputError({}, "model.name", fmt::format("unknown model '{}'", name), zoo_choices());
+  TomlTable t = TomlTable::parse_string(*text, rel);
+  ModelSpec m;
+  m.name = t.require_string("name", "the zoo name");
+  if (auto d = t.string("description")) (void)d;
+  if (auto s = t.string("source")) (void)s;
+  apply(t, m, true);
+  t.reject_unknown_keys();
+  return m;
+}
+
+ModelSpec read_model_spec(TomlTable& t) {
+  ModelSpec m;
+  if (auto name = t.string("name", zoo_choices())) {
+    if (!find_embedded_file(fmt::format("workloads/models/{}.toml", *name)))
+      throw t.error("name", fmt::format("unknown model '{}'", *name), zoo_choices());
+    m = load_zoo_model(*name);
+    apply(t, m, false);
+  } else {
+    apply(t, m, true);
+  }
+  t.reject_unknown_keys();
+  return m;
+}
+
+}  // namespace chimera

@@ -1,0 +1,123 @@
+#pragma once
+// A program is the whole truth about what one rank does in a simulated iteration: compute
+// ops (with their kernels and duration), collectives (kind, group, bytes, algorithm),
+// point-to-point sends and receives. Each op runs on a stream (in program order within the
+// stream) and waits for the ops listed in `deps`. Programs are plain data: printable,
+// comparable in tests, and independent of the simulation engine.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace chimera {
+
+using OpIndex = std::uint32_t;
+
+enum class OpKind : std::uint8_t { compute, collective, send, recv };
+
+enum class CollectiveKind : std::uint8_t {
+  all_reduce,
+  reduce_scatter,
+  all_gather,
+  all_to_all,
+  broadcast,
+  reduce,
+  multicast,  // pairwise point-to-point: source i -> target i (group -> targets)
+  m2ms,       // many-to-many send: every source to every target (group -> targets)
+};
+
+// Algorithm requested for a collective; `automatic` is resolved per platform at run time.
+enum class CollectiveAlgorithm : std::uint8_t {
+  automatic,
+  ring,
+  ring_bidirectional,
+  hierarchical_ring,
+  halving_doubling,
+  direct,
+  double_binary_tree,
+  hierarchical,
+};
+
+const char* to_string(OpKind k);
+const char* to_string(CollectiveKind k);
+const char* to_string(CollectiveAlgorithm a);
+bool parse_collective_kind(const std::string& s, CollectiveKind& out);
+bool parse_collective_algorithm(const std::string& s, CollectiveAlgorithm& out);
+extern const char* const kCollectiveKindChoices;
+extern const char* const kCollectiveAlgorithmChoices;
+
+// A communication group: an ordered list of ranks (order = position in the algorithm).
+struct Group {
+  std::vector<int> ranks;
+  // Position of `rank` in the group, or -1.
+  int index_of(int rank) const;
+  int size() const { return static_cast<int>(ranks.size()); }
+};
+using GroupPtr = std::shared_ptr<const Group>;
+GroupPtr make_group(std::vector<int> ranks);
+
+// One piece of work of a compute op: a GEMM (batch x [m x k] * [k x n]) or a memory-bound
+// element-wise kernel that moves `bytes` through DRAM.
+struct Kernel {
+  enum class Kind : std::uint8_t { gemm, elementwise };
+  Kind kind = Kind::gemm;
+  std::string name;
+  std::int64_t m = 0, n = 0, k = 0, batch = 1;
+  double bytes = 0;       // elementwise: DRAM traffic
+  double seconds = 0;     // cost on this rank's hardware
+  double flops() const;   // 2*m*n*k*batch for GEMMs
+};
+using KernelList = std::shared_ptr<const std::vector<Kernel>>;
+
+// Well-known streams. Programs may add more (stream_names).
+enum Stream : std::uint16_t { kComputeStream = 0, kCollectiveStream = 1, kDataParallelStream = 2, kPipelineStream = 3 };
+
+struct Op {
+  OpKind kind = OpKind::compute;
+  std::uint16_t stream = kComputeStream;
+  const char* name = "";     // interned label: "attn.fwd", "mlp.bwd.ig", "tp.allreduce"
+  std::int32_t layer = -1;   // model layer, -1 when not tied to one
+  std::int32_t micro_batch = -1;
+  std::vector<OpIndex> deps;  // ops of the same program that must finish first
+
+  // compute
+  double duration_s = 0;
+  KernelList kernels;
+
+  // communication
+  CollectiveKind collective = CollectiveKind::all_reduce;
+  CollectiveAlgorithm algorithm = CollectiveAlgorithm::automatic;
+  GroupPtr group;    // collective members; for multicast/m2ms the sources
+  GroupPtr targets;  // multicast/m2ms targets
+  double bytes = 0;  // collective: size argument (see collectives/); send/recv: message size
+  std::int32_t peer = -1;  // send/recv
+};
+
+struct Program {
+  int rank = 0;
+  std::vector<std::string> stream_names = {"compute", "tp", "dp", "pp"};
+  std::vector<Op> ops;
+
+  OpIndex add(Op op);  // returns its index
+  std::size_t count(OpKind k) const;
+  std::size_t count(CollectiveKind k) const;
+};
+
+// Interns a label so that ops can point to it for the whole run.
+const char* intern(const std::string& label);
+
+// Human-readable label: "L3 attn.fwd mb0", "tp.allreduce 2 MiB [0-7]".
+std::string describe(const Op& op);
+std::string describe_group(const Group& g);
+
+// Text dump and JSON for `chimera-sim program`.
+std::string format_program(const Program& p);
+nlohmann::json program_to_json(const Program& p);
+
+// Checks that deps point backwards within the program and name existing ops. Returns an
+// empty string when valid, otherwise what is wrong.
+std::string check_program(const Program& p);
+
+}  // namespace chimera
