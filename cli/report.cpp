@@ -23,7 +23,7 @@ nlohmann::json provenance(const Scenario& s, const std::string& compute_descript
           {"platform", s.platform.description},
           {"network", std::move(network)},
           {"compute", {{"preset", s.compute.preset}, {"model", s.compute.model}, {"description", compute_description}}},
-          {"workload", "megatron tensor/data parallel"},
+          {"workload", s.workload.kind},
           {"model", {{"name", s.model.name},
                      {"layers", s.model.layers},
                      {"hidden", s.model.hidden},

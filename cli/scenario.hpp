@@ -16,12 +16,17 @@ inline constexpr int kScenarioSchema = 1;
 
 struct ComputeSpec {
   std::string preset = "a100";  // hardware preset of every host without its own <prop id="preset">
-  std::string model = "roofline";
+  std::string model;            // compute cost model; default_compute_model() when not given
 };
 
 struct CollectiveSpec {
   CollectiveAlgorithm tp_algorithm = CollectiveAlgorithm::automatic;
   CollectiveAlgorithm dp_algorithm = CollectiveAlgorithm::automatic;
+};
+
+// Which lowering turns the model and plan into programs.
+struct WorkloadSpec {
+  std::string kind = "megatron";  // dense layer stack with Megatron tensor/data parallelism
 };
 
 struct OutputSpec {
@@ -33,6 +38,7 @@ struct OutputSpec {
 struct Scenario {
   std::string file;  // as given on the command line
   std::string title;
+  WorkloadSpec workload;
   ModelSpec model;
   ParallelPlan parallel;
   PlatformSpec platform;

@@ -1,10 +1,12 @@
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "cli/scenario.hpp"
 #include "common/text_file.hpp"
 #include "common/toml_reader.hpp"
+#include "compute/cost_model.hpp"
 #include "platforms/star_generator.hpp"
 
 #ifndef CHIMERA_SOURCE_DIR
@@ -20,6 +22,13 @@ std::string resolve(const std::string& scenario_file, const std::string& path) {
   if (path.empty() || fs::path(path).is_absolute()) return path;
   fs::path base = fs::path(scenario_file).parent_path();
   return (base / path).lexically_normal().string();
+}
+
+// A preset is a built-in name, or a file path relative to the scenario.
+std::string resolve_preset(const std::string& scenario_file, const std::string& preset) {
+  auto names = hardware_preset_names();
+  if (std::find(names.begin(), names.end(), preset) != names.end()) return preset;
+  return resolve(scenario_file, preset);
 }
 
 std::string divisors_of(int n) {
@@ -129,9 +138,25 @@ NetworkSettings read_network(TomlTable& t) {
 
 ComputeSpec read_compute(TomlTable& t) {
   ComputeSpec c;
-  if (auto p = t.string("preset")) c.preset = *p;
-  if (auto m = t.string("model", "roofline")) {
-    if (*m != "roofline") throw t.error("model", fmt::format("unknown compute model '{}'", *m), "roofline");
+  std::string presets;
+  for (const auto& n : hardware_preset_names()) presets += (presets.empty() ? "" : ", ") + n;
+  presets += ", or a path to a preset TOML file";
+  if (auto p = t.string("preset", presets)) {
+    try {
+      (void)load_hardware_preset(resolve_preset(t.file(), *p));
+    } catch (const InputError& e) {
+      if (e.where().file.empty()) throw t.error("preset", e.problem(), e.valid());
+      throw;
+    }
+    c.preset = resolve_preset(t.file(), *p);
+  }
+  std::string models;
+  for (const auto& n : compute_model_names()) models += (models.empty() ? "" : ", ") + n;
+  c.model = default_compute_model();
+  if (auto m = t.string("model", models)) {
+    auto names = compute_model_names();
+    if (std::find(names.begin(), names.end(), *m) == names.end())
+      throw t.error("model", fmt::format("unknown compute model '{}'", *m), models);
     c.model = *m;
   }
   t.reject_unknown_keys();
@@ -168,6 +193,13 @@ Scenario read_scenario(TomlTable& root, const std::string& file) {
   if (*schema != kScenarioSchema)
     throw root.error("schema", fmt::format("unsupported schema version {}", *schema), "1");
   s.title = root.string("title", "a short description").value_or("");
+  if (auto w = root.table("workload")) {
+    if (auto k = w->string("kind", "megatron")) {
+      if (*k != "megatron") throw w->error("kind", fmt::format("unknown workload '{}'", *k), "megatron");
+      s.workload.kind = *k;
+    }
+    w->reject_unknown_keys();
+  }
   TomlTable model = root.require_table("model", "a [model] table with a zoo `name` or explicit shape keys");
   s.model = read_model_spec(model);
   TomlTable parallel = root.require_table("parallel", "a [parallel] table with tp, pp, dp, ...");
@@ -176,6 +208,7 @@ Scenario read_scenario(TomlTable& root, const std::string& file) {
   s.platform = read_platform(platform, file);
   if (auto t = root.table("network")) s.network = read_network(*t);
   if (auto t = root.table("compute")) s.compute = read_compute(*t);
+  if (s.compute.model.empty()) s.compute.model = default_compute_model();
   if (auto t = root.table("collectives")) s.collectives = read_collectives(*t);
   if (auto t = root.table("output")) s.output = read_output(*t, file);
 

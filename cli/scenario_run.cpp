@@ -12,9 +12,10 @@ namespace {
 // Cost models by preset name: identical hardware shares one model (and its memoised costs).
 class CostModels {
  public:
+  explicit CostModels(std::string model) : model_(std::move(model)) {}
   const ComputeCostModel& get(const std::string& preset) {
     auto it = models_.find(preset);
-    if (it == models_.end()) it = models_.emplace(preset, make_roofline_model(load_hardware_preset(preset))).first;
+    if (it == models_.end()) it = models_.emplace(preset, make_cost_model(model_, load_hardware_preset(preset))).first;
     return *it->second;
   }
   std::string describe() const {
@@ -24,6 +25,7 @@ class CostModels {
   }
 
  private:
+  std::string model_;
   std::map<std::string, std::unique_ptr<ComputeCostModel>> models_;
 };
 
@@ -40,7 +42,7 @@ std::vector<Program> lower(const Scenario& s, CostModels& models, const std::vec
 }  // namespace
 
 std::vector<Program> lower_scenario(const Scenario& s) {
-  CostModels models;
+  CostModels models(s.compute.model);
   std::vector<std::string> presets(s.parallel.world_size(), s.compute.preset);
   return lower(s, models, presets);
 }
@@ -57,7 +59,7 @@ ScenarioRun run_scenario(const Scenario& s) {
     std::string p = sim.rank_host_property(r, "preset");
     run.rank_presets.push_back(p.empty() ? s.compute.preset : p);
   }
-  CostModels models;
+  CostModels models(s.compute.model);
   run.programs = lower(s, models, run.rank_presets);
   run.compute_description = models.describe();
   run.result = sim.run(run.programs);

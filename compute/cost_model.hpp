@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "compute/hardware_preset.hpp"
 
@@ -23,5 +24,11 @@ class ComputeCostModel {
 // Roofline: max(FLOPs / peak, bytes / DRAM bandwidth), bytes = operands read once and the
 // result written once. A placeholder until the systolic-array model of compute/ is used.
 std::unique_ptr<ComputeCostModel> make_roofline_model(const HardwarePreset& preset);
+
+// The cost models a scenario can name in [compute] model, and a factory for them.
+std::vector<std::string> compute_model_names();
+std::string default_compute_model();
+// Throws std::invalid_argument for an unknown name.
+std::unique_ptr<ComputeCostModel> make_cost_model(const std::string& model, const HardwarePreset& preset);
 
 }  // namespace chimera

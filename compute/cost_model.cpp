@@ -1,0 +1,16 @@
+#include "compute/cost_model.hpp"
+
+#include <stdexcept>
+
+namespace chimera {
+
+std::vector<std::string> compute_model_names() { return {"roofline"}; }
+
+std::string default_compute_model() { return "roofline"; }
+
+std::unique_ptr<ComputeCostModel> make_cost_model(const std::string& model, const HardwarePreset& preset) {
+  if (model == "roofline") return make_roofline_model(preset);
+  throw std::invalid_argument("unknown compute model '" + model + "'");
+}
+
+}  // namespace chimera
