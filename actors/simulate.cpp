@@ -38,8 +38,8 @@ void execute(CommContext& ctx, const RankRuntime& rt, const Op& op) {
   switch (op.kind) {
     case OpKind::compute: s4u::this_actor::sleep_for(op.duration_s); break;
     case OpKind::collective: run_collective(ctx, op, rt.rank); break;
-    case OpKind::send: send_bytes(ctx, rt.rank, op.peer, op.stream, op.bytes); break;
-    case OpKind::recv: recv_bytes(ctx, op.peer, rt.rank, op.stream); break;
+    case OpKind::send: send_bytes(ctx, rt.rank, op.peer, op.effective_channel(), op.bytes); break;
+    case OpKind::recv: recv_bytes(ctx, op.peer, rt.rank, op.effective_channel()); break;
   }
 }
 

@@ -14,9 +14,9 @@ void run_collective(CommContext& ctx, const Op& op, int rank) {
   if (algo != CollectiveAlgorithm::ring)
     throw std::invalid_argument(fmt::format("collective algorithm '{}' is not available", to_string(algo)));
   switch (op.collective) {
-    case CollectiveKind::all_reduce: return ring_allreduce(ctx, g, rank, op.stream, op.bytes);
-    case CollectiveKind::reduce_scatter: return ring_reduce_scatter(ctx, g, rank, op.stream, op.bytes);
-    case CollectiveKind::all_gather: return ring_allgather(ctx, g, rank, op.stream, op.bytes);
+    case CollectiveKind::all_reduce: return ring_allreduce(ctx, g, rank, op.effective_channel(), op.bytes);
+    case CollectiveKind::reduce_scatter: return ring_reduce_scatter(ctx, g, rank, op.effective_channel(), op.bytes);
+    case CollectiveKind::all_gather: return ring_allgather(ctx, g, rank, op.effective_channel(), op.bytes);
     default:
       throw std::invalid_argument(fmt::format("collective '{}' with algorithm '{}' is not available",
                                               to_string(op.collective), to_string(algo)));

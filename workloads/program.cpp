@@ -203,6 +203,7 @@ nlohmann::json program_to_json(const Program& p) {
       case OpKind::recv:
         j["peer"] = op.peer;
         j["bytes"] = op.bytes;
+        j["channel"] = op.effective_channel();
         break;
     }
     ops.push_back(std::move(j));

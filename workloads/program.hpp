@@ -93,6 +93,11 @@ struct Op {
   GroupPtr targets;  // multicast/m2ms targets
   double bytes = 0;  // collective: size argument (see collectives/); send/recv: message size
   std::int32_t peer = -1;  // send/recv
+  // Messages match on (source rank, destination rank, channel) in FIFO order. A send and its
+  // receive may sit on different streams (a send stream and a receive stream) but must name
+  // the same channel. -1: the op's stream.
+  std::int32_t channel = -1;
+  int effective_channel() const { return channel >= 0 ? channel : stream; }
 };
 
 struct Program {
