@@ -9,7 +9,7 @@ namespace chimera {
 
 void print_json(const nlohmann::json& j);
 
-// Prints "<what>: wall time 0.123 s" on stderr when destroyed.
+// Prints "<what>: wall time 0.123 s" on stderr when destroyed, unless an exception is unwinding.
 class WallClock {
  public:
   explicit WallClock(std::string what);

@@ -27,7 +27,8 @@ std::string resolve(const std::string& scenario_file, const std::string& path) {
 // A preset is a built-in name, or a file path relative to the scenario.
 std::string resolve_preset(const std::string& scenario_file, const std::string& preset) {
   auto names = hardware_preset_names();
-  if (std::find(names.begin(), names.end(), preset) != names.end()) return preset;
+  bool looks_like_path = preset.find('/') != std::string::npos || preset.find(".toml") != std::string::npos;
+  if (std::find(names.begin(), names.end(), preset) != names.end() || !looks_like_path) return preset;
   return resolve(scenario_file, preset);
 }
 
@@ -178,9 +179,19 @@ CollectiveSpec read_collectives(TomlTable& t) {
 
 OutputSpec read_output(TomlTable& t, const std::string& scenario_file) {
   OutputSpec o;
-  o.json = resolve(scenario_file, t.string("json", "a file path").value_or(""));
-  o.csv = resolve(scenario_file, t.string("csv", "a file path").value_or(""));
-  o.trace = resolve(scenario_file, t.string("trace", "a file path").value_or(""));
+  // Checked before the run, so that a bad path never leaves some outputs written and others not.
+  auto path = [&](const char* key) {
+    std::string p = resolve(scenario_file, t.string(key, "a file path, relative to the scenario").value_or(""));
+    fs::path dir = fs::path(p).parent_path();
+    std::error_code ec;
+    if (!p.empty() && !dir.empty() && !fs::is_directory(dir, ec))
+      throw t.error(key, fmt::format("directory '{}' does not exist", dir.string()),
+                    "a path in an existing directory");
+    return p;
+  };
+  o.json = path("json");
+  o.csv = path("csv");
+  o.trace = path("trace");
   t.reject_unknown_keys();
   return o;
 }

@@ -1,0 +1,99 @@
+// Issue 2: the run command end to end — default scenario, determinism, output files, program dump.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/e2e/cli_runner.hpp"
+
+using chimera::test::read_file;
+using chimera::test::run_cli;
+using chimera::test::temp_dir;
+
+TEST_CASE("run with no file runs the default scenario and prints a report") {
+  auto r = run_cli("run");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(r.out.find("iteration time") != std::string::npos);
+  CHECK(r.out.find("scenarios/default.toml") != std::string::npos);
+  CHECK(r.out.find("CM02 (crosstraffic off, TCP window cap lifted)") != std::string::npos);
+  CHECK(r.err.find("wall time") != std::string::npos);  // wall clock on stderr, not in results
+}
+
+TEST_CASE("the same scenario twice gives byte-identical JSON") {
+  auto a = run_cli("run scenarios/default.toml --json");
+  auto b = run_cli("run scenarios/default.toml --json");
+  REQUIRE_MESSAGE(a.exit_code == 0, a.err);
+  REQUIRE(b.exit_code == 0);
+  CHECK(a.out == b.out);
+  auto j = nlohmann::json::parse(a.out);
+  CHECK(j["iteration_time_s"].get<double>() > 0);
+  CHECK(j["inputs"]["network"]["model"] == "CM02");
+  CHECK(j["inputs"]["network"]["crosstraffic"] == false);
+  CHECK(j["inputs"]["network"]["window_cap_bytes"].is_null());
+  CHECK(j["inputs"]["version"].get<std::string>().rfind("chimera-sim ", 0) == 0);
+  CHECK(j["ranks"].size() == 8);
+  // compute busy + exposed communication + idle add up to the iteration time on every rank
+  for (const auto& rank : j["ranks"])
+    CHECK(rank["compute_busy_s"].get<double>() + rank["exposed_comm_s"].get<double>() + rank["idle_s"].get<double>() ==
+          doctest::Approx(j["iteration_time_s"].get<double>()));
+}
+
+TEST_CASE("[output] json, csv and trace are written, and the JSON file equals --json") {
+  std::string dir = temp_dir();
+  std::string scenario = dir + "/s.toml";
+  std::string text = read_file(chimera::test::source_path("scenarios/default.toml"));
+  text += "\n[output]\njson = \"report.json\"\ncsv = \"ranks.csv\"\ntrace = \"trace.json\"\n";
+  { std::ofstream(scenario) << text; }
+  auto r = run_cli("run '" + scenario + "' --json");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  std::string file_json = read_file(dir + "/report.json");
+  CHECK(nlohmann::json::parse(file_json) == nlohmann::json::parse(r.out));
+  std::string csv = read_file(dir + "/ranks.csv");
+  CHECK(csv.rfind("rank,host,preset,compute_busy_s", 0) == 0);
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 9);  // header + 8 ranks
+  auto trace = nlohmann::json::parse(read_file(dir + "/trace.json"));
+  REQUIRE(trace.contains("traceEvents"));
+  bool saw_allreduce = false, saw_compute = false;
+  for (const auto& e : trace["traceEvents"]) {
+    if (e["ph"] != "X") continue;
+    CHECK(e["dur"].get<double>() >= 0);
+    std::string name = e["name"];
+    if (name.find("tp.allreduce") != std::string::npos) saw_allreduce = true;
+    if (name.find("attn.fwd") != std::string::npos) saw_compute = true;
+  }
+  CHECK(saw_allreduce);
+  CHECK(saw_compute);
+  for (const auto& f : std::filesystem::directory_iterator(dir))  // no temporary left behind
+    CHECK(f.path().filename().string().find(".tmp.") == std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("program --rank dumps a rank's ops, with 4 x layers x micro-batches all-reduces") {
+  auto r = run_cli("program scenarios/default.toml --rank 3 --json");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["rank"] == 3);
+  int allreduce = 0;
+  for (const auto& op : j["ops"])
+    if (op["kind"] == "collective" && op["collective"] == "allreduce") {
+      ++allreduce;
+      CHECK(op["group"].size() == 8);
+      // activation all-reduce: micro_batch 4 x sequence 1024 x hidden 1024 x 2 bytes
+      CHECK(op["bytes"].get<double>() == 4.0 * 1024 * 1024 * 2);
+    }
+  CHECK(allreduce == 4 * 24 * 2);  // default scenario: gpt2-medium (24 layers), 2 micro-batches
+  auto text = run_cli("program scenarios/default.toml --rank 3");
+  REQUIRE(text.exit_code == 0);
+  CHECK(text.out.find("program of rank 3") != std::string::npos);
+}
+
+TEST_CASE("every subcommand has --help") {
+  for (const char* cmd : {"run", "program", "collective"}) {
+    auto r = run_cli(std::string(cmd) + " --help");
+    CAPTURE(cmd);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("Usage") != std::string::npos);
+  }
+}
