@@ -6,12 +6,17 @@
 #include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Mutex.hpp>
 
+#include <simgrid/s4u/NetZone.hpp>
+
 #include <algorithm>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <tuple>
 
 #include "collectives/comm_context.hpp"
 #include "collectives/run_collective.hpp"
+#include "common/input_error.hpp"
 #include "platforms/platform_loader.hpp"
 
 namespace chimera {
@@ -89,6 +94,22 @@ std::string pending_ops(const std::vector<Program>& programs, const std::vector<
   return out;
 }
 
+// Every collective is checked before any actor starts: a bad algorithm choice must be an
+// input error, never an exception inside the engine.
+void check_collectives(CommContext& ctx, const std::vector<Program>& programs) {
+  std::set<std::tuple<const Group*, const Group*, int, int>> seen;
+  for (const Program& p : programs)
+    for (std::size_t i = 0; i < p.ops.size(); ++i) {
+      const Op& op = p.ops[i];
+      if (op.kind != OpKind::collective) continue;
+      if (!seen.emplace(op.group.get(), op.targets.get(), int(op.collective), int(op.algorithm)).second) continue;
+      std::string problem = collective_problem(ctx, op, resolve_algorithm(ctx, op));
+      if (!problem.empty())
+        throw InputError({}, "collective", fmt::format("rank {} op {} ({}): {}", p.rank, i, describe(op), problem),
+                         algorithms_for(op.collective));
+    }
+}
+
 }  // namespace
 
 struct Simulation::Impl {
@@ -97,6 +118,7 @@ struct Simulation::Impl {
   std::unique_ptr<s4u::Engine> engine;
   LoadedPlatform platform;
   std::vector<std::string> host_names;
+  CollectiveOptions collectives;
   bool ran = false;
 };
 
@@ -108,6 +130,18 @@ Simulation::Simulation(const SimulationOptions& options, int ranks) : impl_(std:
   impl_->engine = std::make_unique<s4u::Engine>(&argc, impl_->argv.data());
   impl_->platform = load_platform(*impl_->engine, options.platform, ranks);
   for (auto* h : impl_->platform.rank_hosts) impl_->host_names.push_back(h->get_name());
+  impl_->collectives = options.collectives;
+  if (impl_->collectives.platform_default == CollectiveAlgorithm::automatic) {
+    const char* preferred = impl_->engine->get_netzone_root()->get_property("collective_algorithm");
+    if (preferred && !parse_collective_algorithm(preferred, impl_->collectives.platform_default))
+      throw InputError({options.platform.description}, "collective_algorithm",
+                       fmt::format("the platform prefers an unknown collective algorithm '{}'", preferred),
+                       kCollectiveAlgorithmChoices);
+  }
+}
+
+void Simulation::set_reduction_costs(std::vector<double> seconds_per_byte) {
+  impl_->collectives.reduction_seconds_per_byte = std::move(seconds_per_byte);
 }
 
 Simulation::~Simulation() = default;
@@ -130,7 +164,8 @@ SimulationResult Simulation::run(const std::vector<Program>& programs) {
 
   SimulationResult result;
   result.timings.resize(ranks);
-  CommContext ctx(hosts);
+  CommContext ctx(hosts, impl_->collectives);
+  check_collectives(ctx, programs);
   std::vector<RankRuntime> runtimes(ranks);
   for (int r = 0; r < ranks; ++r) {
     const Program& p = programs[r];
@@ -165,6 +200,7 @@ SimulationResult Simulation::run(const std::vector<Program>& programs) {
   result.makespan_s = s4u::Engine::get_clock();
   result.rank_hosts.assign(impl_->host_names.begin(), impl_->host_names.begin() + ranks);
   result.bytes_sent = ctx.bytes_sent;
+  result.bytes_sent_by_rank.assign(ctx.bytes_sent_by_rank.begin(), ctx.bytes_sent_by_rank.begin() + ranks);
   result.messages_sent = ctx.messages_sent;
   return result;
 }

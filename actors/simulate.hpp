@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "collectives/comm_context.hpp"
 #include "platforms/network_settings.hpp"
 #include "platforms/platform_spec.hpp"
 #include "workloads/program.hpp"
@@ -17,6 +18,9 @@ namespace chimera {
 struct SimulationOptions {
   PlatformSpec platform;
   NetworkSettings network;
+  // Granularity, chunking, local reduction costs. `platform_default` is read from the
+  // platform (root zone <prop id="collective_algorithm">) when left automatic.
+  CollectiveOptions collectives;
 };
 
 struct OpTiming {
@@ -29,6 +33,7 @@ struct SimulationResult {
   std::vector<std::vector<OpTiming>> timings;  // [rank][op index]
   std::vector<std::string> rank_hosts;          // host name of each rank
   double bytes_sent = 0;                        // all messages of all ranks
+  std::vector<double> bytes_sent_by_rank;
   std::uint64_t messages_sent = 0;
 };
 
@@ -53,6 +58,12 @@ class Simulation {
   // A <prop> of the rank's host in the platform XML, or "" when absent.
   std::string rank_host_property(int rank, const std::string& key) const;
 
+  // Local reduction cost per rank in seconds per byte (e.g. from each rank's preset); set
+  // before run() to enable reductions.
+  void set_reduction_costs(std::vector<double> seconds_per_byte);
+
+  // Checks every collective against its algorithm and group (InputError on the first problem),
+  // then executes the programs.
   SimulationResult run(const std::vector<Program>& programs);
 
  private:

@@ -1,8 +1,9 @@
 #pragma once
-// Where collectives and point-to-point ops send their messages: one SimGrid mailbox per
-// (source rank, destination rank, channel). Messages between two ranks on one channel match
-// in FIFO order, as on a NCCL communicator: programs issue the collectives of a channel in
-// the same order on every member. A channel is an op's stream unless the op names another.
+// What collectives need from the running simulation: the host of each rank, message channels
+// (one SimGrid mailbox per (source rank, destination rank, channel); messages between two
+// ranks on one channel match in FIFO order, as on a NCCL communicator, so programs issue the
+// collectives of a channel in the same order on every member), route latencies, which node
+// (englobing zone) each rank sits in, and the collective options of the run.
 #include <simgrid/s4u/Host.hpp>
 #include <simgrid/s4u/Mailbox.hpp>
 
@@ -10,23 +11,57 @@
 #include <unordered_map>
 #include <vector>
 
+#include "workloads/program.hpp"
+
 namespace chimera {
+
+enum class Granularity {
+  step,        // every message of every round is a flow
+  aggregated,  // one flow per peer per phase; the other rounds' latencies are added analytically
+};
+
+struct CollectiveOptions {
+  Granularity granularity = Granularity::step;
+  // Local reduction after each receive of a reducing collective, in seconds per byte, per
+  // rank (empty: reductions are free).
+  std::vector<double> reduction_seconds_per_byte;
+  // Chunks per tree of the double binary tree (0: about one per 512 KiB, 1 to 64).
+  int tree_chunks = 0;
+  // Chunks of a pipelined ring broadcast / reduce (0: one per member).
+  int chain_chunks = 0;
+  // The platform's preferred algorithm (a <prop id="collective_algorithm"> of its root zone),
+  // used by `auto` when it fits the group.
+  CollectiveAlgorithm platform_default = CollectiveAlgorithm::automatic;
+};
 
 class CommContext {
  public:
-  explicit CommContext(std::vector<simgrid::s4u::Host*> rank_hosts);
+  CommContext(std::vector<simgrid::s4u::Host*> rank_hosts, CollectiveOptions options = {});
 
   simgrid::s4u::Mailbox* mailbox(int src, int dst, int channel);
   simgrid::s4u::Host* host(int rank) const { return rank_hosts_[rank]; }
   int ranks() const { return static_cast<int>(rank_hosts_.size()); }
+  // Index of the netzone that directly contains the rank's host: the rank's node.
+  int node_of(int rank) const { return node_of_[rank]; }
+  // Summed latency of the route from src's host to dst's host (cached).
+  double route_latency(int src, int dst);
+  const CollectiveOptions& options() const { return options_; }
 
-  // Simulated message bytes and messages sent so far (all ranks).
+  void count_message(int src, double bytes) {
+    bytes_sent_by_rank[src] += bytes;
+    bytes_sent += bytes;
+    messages_sent++;
+  }
+  std::vector<double> bytes_sent_by_rank;
   double bytes_sent = 0;
   std::uint64_t messages_sent = 0;
 
  private:
   std::vector<simgrid::s4u::Host*> rank_hosts_;
+  std::vector<int> node_of_;
+  CollectiveOptions options_;
   std::unordered_map<std::uint64_t, simgrid::s4u::Mailbox*> mailboxes_;
+  std::unordered_map<std::uint64_t, double> latencies_;
 };
 
 // Blocking point-to-point transfer of `bytes` from `src` to `dst` on `channel` (rendezvous:

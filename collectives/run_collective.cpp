@@ -2,25 +2,128 @@
 
 #include <fmt/format.h>
 
+#include <set>
 #include <stdexcept>
 
+#include "collectives/direct.hpp"
+#include "collectives/double_binary_tree.hpp"
+#include "collectives/halving_doubling.hpp"
+#include "collectives/hierarchical.hpp"
+#include "collectives/hierarchical_ring.hpp"
+#include "collectives/multicast.hpp"
 #include "collectives/ring.hpp"
 
 namespace chimera {
+namespace {
+
+using A = CollectiveAlgorithm;
+using K = CollectiveKind;
+
+bool implements(A a, K k) {
+  switch (a) {
+    case A::ring: return k != K::multicast;
+    case A::ring_bidirectional: return k == K::all_reduce || k == K::reduce_scatter || k == K::all_gather;
+    case A::hierarchical_ring:
+      return k == K::all_reduce || k == K::reduce_scatter || k == K::all_gather || k == K::all_to_all;
+    case A::halving_doubling:
+    case A::halving_doubling_serial:
+      return k == K::all_reduce || k == K::reduce_scatter || k == K::all_gather || k == K::all_to_all;
+    case A::direct: return true;
+    case A::double_binary_tree: return k == K::all_reduce;
+    case A::binomial_tree: return k == K::broadcast || k == K::reduce;
+    case A::hierarchical: return k == K::all_reduce || k == K::reduce_scatter || k == K::all_gather;
+    case A::automatic: return true;
+  }
+  return false;
+}
+
+bool spans_nodes_evenly(CommContext& ctx, const Group& g) {
+  auto nodes = members_by_node(ctx, g);
+  return nodes.size() > 1 && nodes.front().size() > 1;
+}
+
+}  // namespace
+
+std::string algorithms_for(CollectiveKind kind) {
+  std::string s;
+  for (A a : {A::ring, A::ring_bidirectional, A::hierarchical_ring, A::halving_doubling, A::halving_doubling_serial,
+              A::direct, A::double_binary_tree, A::binomial_tree, A::hierarchical})
+    if (implements(a, kind)) s += (s.empty() ? "" : ", ") + std::string(to_string(a));
+  return "auto, " + s;
+}
+
+CollectiveAlgorithm resolve_algorithm(CommContext& ctx, const Op& op) {
+  if (op.algorithm != A::automatic) return op.algorithm;
+  const Group& g = *op.group;
+  const K k = op.collective;
+  if (k == K::multicast || k == K::m2ms) return A::direct;
+  if (k == K::broadcast || k == K::reduce) return A::ring;
+  const bool reducing_or_gathering = k == K::all_reduce || k == K::reduce_scatter || k == K::all_gather;
+  if (reducing_or_gathering && spans_nodes_evenly(ctx, g)) return A::hierarchical;
+  const A preferred = ctx.options().platform_default;
+  if (preferred != A::automatic && implements(preferred, k)) {
+    if ((preferred == A::halving_doubling || preferred == A::halving_doubling_serial) &&
+        (k == K::all_to_all || is_power_of_two(g.size())))
+      return preferred;
+    if (preferred == A::hierarchical_ring && g.shape.size() > 1) return preferred;
+    if (preferred != A::halving_doubling && preferred != A::halving_doubling_serial && preferred != A::hierarchical_ring &&
+        preferred != A::hierarchical)
+      return preferred;
+  }
+  return k == K::all_to_all ? A::direct : A::ring;
+}
+
+std::string collective_problem(CommContext& ctx, const Op& op, CollectiveAlgorithm a) {
+  const K k = op.collective;
+  if (!op.group || op.group->size() == 0) return "empty group";
+  const Group& g = *op.group;
+  if (std::set<int>(g.ranks.begin(), g.ranks.end()).size() != g.ranks.size()) return "a rank appears twice in the group";
+  for (int r : g.ranks)
+    if (r < 0 || r >= ctx.ranks()) return fmt::format("rank {} is not mapped to a host", r);
+  if (!implements(a, k))
+    return fmt::format("algorithm '{}' does not implement {} (valid: {})", to_string(a), to_string(k), algorithms_for(k));
+  if (k == K::multicast || k == K::m2ms) {
+    if (!op.targets || op.targets->size() == 0) return fmt::format("{} needs a target group", to_string(k));
+    if (k == K::multicast && op.targets->size() != g.size())
+      return fmt::format("multicast pairs source i with target i: {} sources but {} targets", g.size(), op.targets->size());
+    if (k == K::multicast && a != A::direct) return "multicast is direct only";
+    if (k == K::m2ms && a != A::direct && a != A::ring) return "m2ms runs direct (all at once) or ring (rotated rounds)";
+  }
+  if ((a == A::halving_doubling || a == A::halving_doubling_serial) && k != K::all_to_all && !is_power_of_two(g.size()))
+    return fmt::format("{} needs a power-of-two group (got {} members); use ring, direct or double-binary-tree",
+                       to_string(a), g.size());
+  if (a == A::hierarchical && g.size() > 1 && members_by_node(ctx, g).empty())
+    return "hierarchical needs the same number of members on every node";
+  if (!g.shape.empty()) {
+    long product = 1;
+    for (int d : g.shape) product *= d;
+    if (product != g.size()) return fmt::format("group shape does not match its {} members", g.size());
+  }
+  return {};
+}
 
 void run_collective(CommContext& ctx, const Op& op, int rank) {
-  const Group& g = *op.group;
-  CollectiveAlgorithm algo = op.algorithm == CollectiveAlgorithm::automatic ? CollectiveAlgorithm::ring : op.algorithm;
-  if (algo != CollectiveAlgorithm::ring)
-    throw std::invalid_argument(fmt::format("collective algorithm '{}' is not available", to_string(algo)));
+  const A a = resolve_algorithm(ctx, op);
+  CollectiveCall c{ctx, op, *op.group, rank, op.effective_channel(), op.bytes};
   switch (op.collective) {
-    case CollectiveKind::all_reduce: return ring_allreduce(ctx, g, rank, op.effective_channel(), op.bytes);
-    case CollectiveKind::reduce_scatter: return ring_reduce_scatter(ctx, g, rank, op.effective_channel(), op.bytes);
-    case CollectiveKind::all_gather: return ring_allgather(ctx, g, rank, op.effective_channel(), op.bytes);
-    default:
-      throw std::invalid_argument(fmt::format("collective '{}' with algorithm '{}' is not available",
-                                              to_string(op.collective), to_string(algo)));
+    case K::multicast: return multicast_collective(c);
+    case K::m2ms: return m2ms_collective(c, a == A::ring);
+    default: break;
   }
+  if (op.group->size() <= 1) return;
+  switch (a) {
+    case A::ring: return ring_collective(c, false);
+    case A::ring_bidirectional: return ring_collective(c, true);
+    case A::hierarchical_ring: return hierarchical_ring_collective(c);
+    case A::halving_doubling: return halving_doubling_collective(c, false);
+    case A::halving_doubling_serial: return halving_doubling_collective(c, true);
+    case A::direct: return direct_collective(c);
+    case A::double_binary_tree: return double_binary_tree_collective(c);
+    case A::binomial_tree: return binomial_tree_collective(c);
+    case A::hierarchical: return hierarchical_collective(c);
+    case A::automatic: break;
+  }
+  throw std::logic_error("unresolved collective algorithm");
 }
 
 }  // namespace chimera

@@ -1,13 +1,28 @@
 #pragma once
-// Executes one collective op of a rank's program: every member's actor calls this with the
-// same op, and the chosen algorithm turns it into SimGrid communications.
+// Executes one collective op of a rank's program: every member's actor calls run_collective
+// with the same op, and the chosen algorithm turns it into SimGrid communications.
+#include <string>
+
 #include "collectives/comm_context.hpp"
 #include "workloads/program.hpp"
 
 namespace chimera {
 
-// Blocks the calling actor until this rank's part of the collective is done. Throws
-// std::invalid_argument for a kind/algorithm combination that does not exist.
+// The algorithm `auto` stands for, given the group and the platform: multicast and m2ms go
+// direct; a group spread evenly over several nodes goes hierarchical; otherwise the platform's
+// preferred algorithm when it fits the group (hierarchical-ring needs a shaped group,
+// halving-doubling a power-of-two group), else ring (all-to-all: direct).
+CollectiveAlgorithm resolve_algorithm(CommContext& ctx, const Op& op);
+
+// What is wrong with running `op` with `algorithm` (empty when it can run): a kind the
+// algorithm does not implement, a non-power-of-two group for halving-doubling, uneven nodes
+// for hierarchical, missing or mismatched targets for multicast.
+std::string collective_problem(CommContext& ctx, const Op& op, CollectiveAlgorithm algorithm);
+
+// The algorithms that implement a collective kind ("ring, direct, ...").
+std::string algorithms_for(CollectiveKind kind);
+
+// Blocks the calling actor until this rank's part of the collective is done.
 void run_collective(CommContext& ctx, const Op& op, int rank);
 
 }  // namespace chimera

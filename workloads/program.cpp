@@ -35,15 +35,18 @@ constexpr AlgoName kAlgoNames[] = {
     {CollectiveAlgorithm::ring_bidirectional, "ring-bidir"},
     {CollectiveAlgorithm::hierarchical_ring, "hierarchical-ring"},
     {CollectiveAlgorithm::halving_doubling, "halving-doubling"},
+    {CollectiveAlgorithm::halving_doubling_serial, "halving-doubling-serial"},
     {CollectiveAlgorithm::direct, "direct"},
     {CollectiveAlgorithm::double_binary_tree, "double-binary-tree"},
+    {CollectiveAlgorithm::binomial_tree, "binomial-tree"},
     {CollectiveAlgorithm::hierarchical, "hierarchical"}};
 }  // namespace
 
 const char* const kCollectiveKindChoices =
     "allreduce, reducescatter, allgather, alltoall, broadcast, reduce, multicast, m2ms";
 const char* const kCollectiveAlgorithmChoices =
-    "auto, ring, ring-bidir, hierarchical-ring, halving-doubling, direct, double-binary-tree, hierarchical";
+    "auto, ring, ring-bidir, hierarchical-ring, halving-doubling, halving-doubling-serial, direct, "
+    "double-binary-tree, binomial-tree, hierarchical";
 
 const char* to_string(CollectiveKind k) {
   for (const auto& e : kKindNames)
@@ -74,9 +77,10 @@ int Group::index_of(int rank) const {
   return it == ranks.end() ? -1 : static_cast<int>(it - ranks.begin());
 }
 
-GroupPtr make_group(std::vector<int> ranks) {
+GroupPtr make_group(std::vector<int> ranks, std::vector<int> shape) {
   auto g = std::make_shared<Group>();
   g->ranks = std::move(ranks);
+  g->shape = std::move(shape);
   return g;
 }
 
@@ -197,6 +201,7 @@ nlohmann::json program_to_json(const Program& p) {
         j["algorithm"] = to_string(op.algorithm);
         j["bytes"] = op.bytes;
         j["group"] = op.group ? op.group->ranks : std::vector<int>{};
+        if (op.group && !op.group->shape.empty()) j["group_shape"] = op.group->shape;
         if (op.targets) j["targets"] = op.targets->ranks;
         break;
       case OpKind::send:

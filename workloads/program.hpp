@@ -31,13 +31,15 @@ enum class CollectiveKind : std::uint8_t {
 // Algorithm requested for a collective; `automatic` is resolved per platform at run time.
 enum class CollectiveAlgorithm : std::uint8_t {
   automatic,
-  ring,
-  ring_bidirectional,
-  hierarchical_ring,
-  halving_doubling,
-  direct,
-  double_binary_tree,
-  hierarchical,
+  ring,                     // unidirectional ring over group positions
+  ring_bidirectional,       // half the data each way round the ring
+  hierarchical_ring,        // rings along each dimension of the group's shape (mesh/torus)
+  halving_doubling,         // recursive halving / doubling, pairs exchange concurrently
+  halving_doubling_serial,  // the research's switch variant: the two directions one after the other
+  direct,                   // every pair at once
+  double_binary_tree,       // two mirrored binary trees, pipelined in chunks (all-reduce)
+  binomial_tree,            // broadcast / reduce in log2(n) rounds
+  hierarchical,             // intra-node, then inter-node, then intra-node (multi-node)
 };
 
 const char* to_string(OpKind k);
@@ -48,15 +50,20 @@ bool parse_collective_algorithm(const std::string& s, CollectiveAlgorithm& out);
 extern const char* const kCollectiveKindChoices;
 extern const char* const kCollectiveAlgorithmChoices;
 
-// A communication group: an ordered list of ranks (order = position in the algorithm).
+// A communication group: an ordered list of ranks (order = position in the algorithm). A
+// group laid out on a mesh or torus also has a shape {X, Y[, Z]}: position p sits at
+// x = p % X, y = (p / X) % Y, z = p / (X Y); dimension-ordered algorithms ring along x, then
+// y, then z. An empty shape means one dimension of size().
 struct Group {
   std::vector<int> ranks;
+  std::vector<int> shape;
   // Position of `rank` in the group, or -1.
   int index_of(int rank) const;
   int size() const { return static_cast<int>(ranks.size()); }
+  std::vector<int> dims() const { return shape.empty() ? std::vector<int>{size()} : shape; }
 };
 using GroupPtr = std::shared_ptr<const Group>;
-GroupPtr make_group(std::vector<int> ranks);
+GroupPtr make_group(std::vector<int> ranks, std::vector<int> shape = {});
 
 // One piece of work of a compute op: a GEMM (batch x [m x k] * [k x n]) or a memory-bound
 // element-wise kernel that moves `bytes` through DRAM.

@@ -1,0 +1,46 @@
+#include "collectives/multicast.hpp"
+
+namespace chimera {
+
+void multicast_collective(CollectiveCall& c) {
+  const Group& src = c.group;
+  const Group& dst = *c.op.targets;
+  std::vector<Send> sends;
+  std::vector<int> recvs;
+  if (int i = src.index_of(c.rank); i >= 0 && dst.ranks[i] != c.rank) sends.push_back({dst.ranks[i], c.bytes});
+  if (int j = dst.index_of(c.rank); j >= 0 && src.ranks[j] != c.rank) recvs.push_back(src.ranks[j]);
+  exchange(c.ctx, c.rank, c.channel, sends, recvs);
+}
+
+void m2ms_collective(CollectiveCall& c, bool rotated_rounds) {
+  const Group& src = c.group;
+  const Group& dst = *c.op.targets;
+  const int S = src.size(), T = dst.size();
+  const double piece = c.bytes / (double(S) * T);
+  const int s = src.index_of(c.rank), t = dst.index_of(c.rank);
+  // Round j: source s -> target (s + j) mod T. A rank that is both a source and the target of
+  // a piece keeps it locally.
+  auto round = [&](int j, std::vector<Send>& sends, std::vector<int>& recvs) {
+    if (s >= 0) {
+      int to = dst.ranks[(s + j) % T];
+      if (to != c.rank) sends.push_back({to, piece});
+    }
+    if (t >= 0)
+      for (int from = 0; from < S; ++from)
+        if ((from + j) % T == t && src.ranks[from] != c.rank) recvs.push_back(src.ranks[from]);
+  };
+  if (!rotated_rounds) {
+    std::vector<Send> sends;
+    std::vector<int> recvs;
+    for (int j = 0; j < T; ++j) round(j, sends, recvs);
+    return exchange(c.ctx, c.rank, c.channel, sends, recvs);
+  }
+  for (int j = 0; j < T; ++j) {
+    std::vector<Send> sends;
+    std::vector<int> recvs;
+    round(j, sends, recvs);
+    exchange(c.ctx, c.rank, c.channel, sends, recvs);
+  }
+}
+
+}  // namespace chimera

@@ -1,0 +1,19 @@
+#pragma once
+// The multicast family: data moving from a source group S to a target group T (op.group and
+// op.targets), as flows that all start at once.
+//
+//   multicast(M): source i sends M to target i (|S| = |T|)            -> M per source
+//   m2ms(M), many-to-many send: M is the total moved; every source sends M/(|S||T|) to every
+//     target, source s visiting targets in the rotated order s, s+1, ... (mod |T|)
+//                                                                    -> M/|S| per source, M/|T| per target
+//
+// With `ring` the m2ms runs |T| rounds in the rotated order (round j: source s -> target
+// (s + j) mod |T|) instead of all at once.
+#include "collectives/transfers.hpp"
+
+namespace chimera {
+
+void multicast_collective(CollectiveCall& c);
+void m2ms_collective(CollectiveCall& c, bool rotated_rounds);
+
+}  // namespace chimera
