@@ -7,5 +7,10 @@ namespace chimera {
 void add_run_command(CLI::App& app);
 void add_program_command(CLI::App& app);
 void add_collective_command(CLI::App& app);
+void add_platform_command(CLI::App& app);  // cli/cmd_platform.cpp
+void add_schedule_command(CLI::App& app);  // cli/cmd_schedule.cpp
+void add_gemm_command(CLI::App& app);   // cli/cmd_gemm.cpp
+void add_layer_command(CLI::App& app);  // cli/cmd_layer.cpp
+void add_plan_command(CLI::App& app);   // cli/cmd_plan.cpp
 
 }  // namespace chimera

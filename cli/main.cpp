@@ -18,6 +18,11 @@ int main(int argc, char** argv) {
   chimera::add_run_command(app);
   chimera::add_program_command(app);
   chimera::add_collective_command(app);
+  chimera::add_platform_command(app);
+  chimera::add_schedule_command(app);
+  chimera::add_gemm_command(app);
+  chimera::add_layer_command(app);
+  chimera::add_plan_command(app);
   try {
     app.parse(argc, argv);
     return 0;

@@ -17,15 +17,22 @@ class ComputeCostModel {
                               int bytes_per_element) const = 0;
   // A memory-bound kernel that moves `bytes` through DRAM.
   virtual double elementwise_seconds(double bytes) const = 0;
+  // Local reduction step of a collective: combine two buffers of `bytes` each into one,
+  // i.e. read 2 x bytes and write bytes through DRAM (what NCCL's reduce kernels do).
+  virtual double reduction_seconds(double bytes) const { return elementwise_seconds(3 * bytes); }
   // "roofline on a100 (312 TFLOP/s, 2039 GB/s)"
   virtual std::string describe() const = 0;
 };
 
 // Roofline: max(FLOPs / peak, bytes / DRAM bandwidth), bytes = operands read once and the
-// result written once. A placeholder until the systolic-array model of compute/ is used.
+// result written once.
 std::unique_ptr<ComputeCostModel> make_roofline_model(const HardwarePreset& preset);
 
-// The cost models a scenario can name in [compute] model, and a factory for them.
+// Systolic arrays with ScaleSim-v2 semantics (compute/systolic_model.hpp); the default.
+std::unique_ptr<ComputeCostModel> make_systolic_model(const HardwarePreset& preset);
+
+// The cost models a scenario can name in [compute] model ("systolic", "roofline"), and a
+// factory for them.
 std::vector<std::string> compute_model_names();
 std::string default_compute_model();
 // Throws std::invalid_argument for an unknown name.
