@@ -1,0 +1,393 @@
+#include "workloads/pipeline_lowering.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "workloads/megatron_lowering.hpp"
+#include "workloads/schedules/validate.hpp"
+#include "workloads/transformer_kernels.hpp"
+
+namespace chimera {
+namespace {
+
+constexpr int kBlocks = 4;  // attention, mlp, embedding, lm_head
+constexpr LayerBlock kBlockOf[kBlocks] = {LayerBlock::attention, LayerBlock::mlp, LayerBlock::embedding,
+                                          LayerBlock::lm_head};
+enum Block { kAttention = 0, kMlp = 1, kEmbedding = 2, kLmHead = 3 };
+
+// Kernels and seconds of each block and pass on one rank's hardware.
+struct BlockCosts {
+  KernelList kernels[kBlocks][3];
+  double seconds[kBlocks][3] = {};
+};
+
+BlockCosts cost_blocks(const ModelSpec& m, int tp, const ComputeCostModel& model) {
+  BlockCosts c;
+  for (int b = 0; b < kBlocks; ++b)
+    for (int p = 0; p < 3; ++p) {
+      auto ks = transformer_block_kernels(m, tp, kBlockOf[b], static_cast<LayerPass>(p));
+      c.seconds[b][p] = cost_kernels(ks, model, m.bytes_per_element);
+      c.kernels[b][p] = std::make_shared<const std::vector<Kernel>>(std::move(ks));
+    }
+  return c;
+}
+
+std::uint64_t action_key(ActionType t, int pipe, int stage, int mb) {
+  return (std::uint64_t(t) << 60) | (std::uint64_t(pipe & 0xfff) << 48) | (std::uint64_t(stage & 0xffff) << 32) |
+         std::uint64_t(std::uint32_t(mb));
+}
+
+// Builds one rank's program.
+class RankLowering {
+ public:
+  RankLowering(const PipelineLoweringInput& in, const PipelineLowering& out, const BlockCosts& costs, int rank)
+      : in_(in), out_(out), s_(out.schedule), c_(costs), tp_(in.plan.tp), rank_(rank) {
+    coords_ = coordinates_of(in.plan, rank);
+    p_.rank = rank;
+  }
+
+  Program build(std::vector<LiveActivation>& live, OpIndex& optimizer,
+                const std::map<std::pair<int, int>, GroupPtr>& stage_groups) {
+    const int w = coords_.pp_index;
+    std::unordered_map<std::uint64_t, OpIndex> first_op;   // F action -> its first compute op
+    std::vector<OpIndex> syncs;
+    std::vector<OpIndex> last_done;
+    for (const Action& a : s_.actions[w]) {
+      const auto& map = s_.pipes[a.pipe].worker_of_stage;
+      const int last_stage = s_.stage_count - 1;
+      switch (a.type) {
+        case ActionType::recv_activation:
+        case ActionType::recv_gradient:
+          recv_[action_key(a.type, a.pipe, a.stage, a.micro_batch)] = transfer(a);
+          break;
+        case ActionType::send_activation:
+        case ActionType::send_gradient: transfer(a); break;
+        case ActionType::forward: {
+          std::vector<OpIndex> ready;
+          if (a.stage > 0)
+            ready = map[a.stage - 1] == w ? done(ActionType::forward, a.pipe, a.stage - 1, a.micro_batch)
+                                          : std::vector<OpIndex>{recv(ActionType::recv_activation, a, a.stage - 1)};
+          const OpIndex first = static_cast<OpIndex>(p_.ops.size());
+          set_done(a, forward(a.stage, a.micro_batch, ready));
+          first_op[action_key(ActionType::forward, a.pipe, a.stage, a.micro_batch)] = first;
+          break;
+        }
+        case ActionType::backward: {
+          std::vector<OpIndex> ready = done(ActionType::forward, a.pipe, a.stage, a.micro_batch);
+          if (a.stage < last_stage) {
+            auto more = map[a.stage + 1] == w ? done(ActionType::backward, a.pipe, a.stage + 1, a.micro_batch)
+                                              : std::vector<OpIndex>{recv(ActionType::recv_gradient, a, a.stage + 1)};
+            ready.insert(ready.end(), more.begin(), more.end());
+          }
+          if (in_.pipeline.memory.recompute) ready = forward(a.stage, a.micro_batch, ready, true);
+          set_done(a, backward(a.stage, a.micro_batch, ready, !s_.split_backward));
+          break;
+        }
+        case ActionType::weight:
+          set_done(a, weight(a.stage, a.micro_batch, done(ActionType::backward, a.pipe, a.stage, a.micro_batch)));
+          break;
+        case ActionType::gradient_sync: {
+          auto it = stage_groups.find({a.stage, coords_.tp_index});
+          if (it->second->size() > 1) syncs.push_back(gradient_sync(a.stage, it->second));
+          break;
+        }
+      }
+      if (is_compute(a.type)) {
+        last_done = done(a.type, a.pipe, a.stage, a.micro_batch);
+        const bool frees = a.type == (s_.split_backward ? ActionType::weight : ActionType::backward);
+        if (frees) {
+          last_stage_done_[a.stage] = last_done;
+          LiveActivation l;
+          l.first = first_op.at(action_key(ActionType::forward, a.pipe, a.stage, a.micro_batch));
+          l.last = last_compute_;
+          l.bytes = out_.stages[a.stage].activation_bytes;
+          live.push_back(l);
+        }
+      }
+    }
+    std::vector<OpIndex> deps = syncs;
+    deps.insert(deps.end(), last_done.begin(), last_done.end());
+    optimizer = optimizer_step(deps);
+    return std::move(p_);
+  }
+
+ private:
+  const StageMemory& stage(int s) const { return out_.stages[s]; }
+
+  int peer_rank(int worker) const { return rank_of(in_.plan, {coords_.tp_index, coords_.dp_index, worker}); }
+
+  // A channel per (pipe, producing stage, activation/gradient); 16 and up, clear of the
+  // stream-numbered channels of collectives.
+  int channel_of(const Action& a) const {
+    const bool act = a.type == ActionType::send_activation || a.type == ActionType::recv_activation;
+    return 16 + (a.pipe * s_.stage_count + a.stage) * 2 + (act ? 0 : 1);
+  }
+
+  std::uint16_t stream_for(const Action& a) {
+    const bool send = a.type == ActionType::send_activation || a.type == ActionType::send_gradient;
+    const bool act = a.type == ActionType::send_activation || a.type == ActionType::recv_activation;
+    auto key = std::pair{channel_of(a), send};
+    auto it = streams_.find(key);
+    if (it != streams_.end()) return it->second;
+    const char tag = s_.pipes[a.pipe].tag;
+    p_.stream_names.push_back(fmt::format("pp.{}.{}.{}{}", send ? "send" : "recv", act ? "act" : "grad",
+                                          tag ? std::string(1, tag) : std::string("s"), a.stage));
+    return streams_[key] = static_cast<std::uint16_t>(p_.stream_names.size() - 1);
+  }
+
+  OpIndex transfer(const Action& a) {
+    const bool send = a.type == ActionType::send_activation || a.type == ActionType::send_gradient;
+    const bool act = a.type == ActionType::send_activation || a.type == ActionType::recv_activation;
+    Op op;
+    op.kind = send ? OpKind::send : OpKind::recv;
+    op.stream = stream_for(a);
+    op.channel = channel_of(a);
+    op.name = intern(fmt::format("pp.{}.{}", send ? "send" : "recv", act ? "act" : "grad"));
+    op.micro_batch = a.micro_batch;
+    op.peer = peer_rank(a.peer);
+    op.bytes = activation_bytes(in_.model);
+    if (send) op.deps = done(act ? ActionType::forward : ActionType::backward, a.pipe, a.stage, a.micro_batch);
+    return p_.add(std::move(op));
+  }
+
+  OpIndex recv(ActionType t, const Action& consumer, int from_stage) const {
+    return recv_.at(action_key(t, consumer.pipe, from_stage, consumer.micro_batch));
+  }
+
+  std::vector<OpIndex> done(ActionType t, int pipe, int stage, int mb) const {
+    return done_.at(action_key(t, pipe, stage, mb));
+  }
+  void set_done(const Action& a, std::vector<OpIndex> d) { done_[action_key(a.type, a.pipe, a.stage, a.micro_batch)] = std::move(d); }
+
+  OpIndex compute(const char* name, int layer, int mb, KernelList ks, double seconds, std::vector<OpIndex> deps) {
+    Op op;
+    op.kind = OpKind::compute;
+    op.stream = kComputeStream;
+    op.name = name;
+    op.layer = layer, op.micro_batch = mb;
+    op.kernels = std::move(ks);
+    op.duration_s = seconds;
+    op.deps = std::move(deps);
+    return last_compute_ = p_.add(std::move(op));
+  }
+
+  OpIndex tp_allreduce(int layer, int mb, OpIndex after) {
+    Op op;
+    op.kind = OpKind::collective;
+    op.stream = kCollectiveStream;
+    op.name = intern("tp.allreduce");
+    op.layer = layer, op.micro_batch = mb;
+    op.collective = CollectiveKind::all_reduce;
+    op.algorithm = in_.tp_algorithm;
+    op.group = tp_group();
+    op.bytes = activation_bytes(in_.model);
+    op.deps = {after};
+    return p_.add(std::move(op));
+  }
+
+  GroupPtr tp_group() {
+    if (!tp_group_) tp_group_ = make_group(tensor_parallel_group(in_.plan, rank_));
+    return tp_group_;
+  }
+
+  // Blocks of a stage in forward order: (block, layer).
+  std::vector<std::pair<int, int>> blocks_of(int st) const {
+    std::vector<std::pair<int, int>> b;
+    if (stage(st).embedding) b.emplace_back(kEmbedding, -1);
+    for (int l = stage(st).first_layer; l < stage(st).first_layer + stage(st).layers; ++l) {
+      b.emplace_back(kAttention, l);
+      b.emplace_back(kMlp, l);
+    }
+    if (stage(st).lm_head) b.emplace_back(kLmHead, -1);
+    return b;
+  }
+
+  // The stage's kernels of the given passes, in order, as one op (tp = 1).
+  OpIndex merged(const char* name, int st, int mb, const std::vector<std::pair<int, int>>& blocks,
+                 std::initializer_list<int> passes, std::vector<OpIndex> deps) {
+    auto key = std::tuple{name, st};
+    auto it = merged_.find(key);
+    if (it == merged_.end()) {
+      std::vector<Kernel> ks;
+      double secs = 0;
+      for (const auto& [b, l] : blocks)
+        for (int pass : passes) {
+          ks.insert(ks.end(), c_.kernels[b][pass]->begin(), c_.kernels[b][pass]->end());
+          secs += c_.seconds[b][pass];
+        }
+      it = merged_.emplace(key, std::pair{std::make_shared<const std::vector<Kernel>>(std::move(ks)), secs}).first;
+    }
+    return compute(name, stage(st).first_layer, mb, it->second.first, it->second.second, std::move(deps));
+  }
+
+  static const char* block_op_name(int b, int pass) {
+    static const char* names[kBlocks][3] = {
+        {"attn.fwd", "attn.bwd.ig", "attn.bwd.wg"},
+        {"mlp.fwd", "mlp.bwd.ig", "mlp.bwd.wg"},
+        {"embedding.fwd", "embedding.bwd.ig", "embedding.bwd.wg"},
+        {"lm_head.fwd", "lm_head.bwd.ig", "lm_head.bwd.wg"}};
+    return intern(names[b][pass]);
+  }
+
+  std::vector<OpIndex> forward(int st, int mb, std::vector<OpIndex> ready, bool recompute = false) {
+    const auto blocks = blocks_of(st);
+    if (tp_ == 1) return {merged(intern(recompute ? "recompute" : "fwd"), st, mb, blocks, {0}, std::move(ready))};
+    for (const auto& [b, l] : blocks) {
+      OpIndex f = compute(block_op_name(b, 0), l, mb, c_.kernels[b][0], c_.seconds[b][0], ready);
+      ready = b == kLmHead ? std::vector<OpIndex>{f} : std::vector<OpIndex>{tp_allreduce(l, mb, f)};
+    }
+    return ready;
+  }
+
+  // Input gradients, with the weight gradients right after each block unless the schedule
+  // defers them to W (zero-bubble).
+  std::vector<OpIndex> backward(int st, int mb, std::vector<OpIndex> ready, bool with_weights) {
+    auto blocks = blocks_of(st);
+    std::reverse(blocks.begin(), blocks.end());
+    if (tp_ == 1) {
+      if (with_weights) return {merged(intern("bwd"), st, mb, blocks, {1, 2}, std::move(ready))};
+      return {merged(intern("bwd.ig"), st, mb, blocks, {1}, std::move(ready))};
+    }
+    for (const auto& [b, l] : blocks) {
+      OpIndex ig = compute(block_op_name(b, 1), l, mb, c_.kernels[b][1], c_.seconds[b][1], ready);
+      ready.clear();
+      if (b != kEmbedding) ready.push_back(tp_allreduce(l, mb, ig));
+      else ready.push_back(ig);
+      if (with_weights) ready.push_back(compute(block_op_name(b, 2), l, mb, c_.kernels[b][2], c_.seconds[b][2], {ig}));
+    }
+    return ready;
+  }
+
+  std::vector<OpIndex> weight(int st, int mb, std::vector<OpIndex> ready) {
+    auto blocks = blocks_of(st);
+    std::reverse(blocks.begin(), blocks.end());
+    if (tp_ == 1) return {merged(intern("bwd.wg"), st, mb, blocks, {2}, std::move(ready))};
+    for (const auto& [b, l] : blocks)
+      ready = {compute(block_op_name(b, 2), l, mb, c_.kernels[b][2], c_.seconds[b][2], ready)};
+    return ready;
+  }
+
+  OpIndex gradient_sync(int st, GroupPtr group) {
+    Op op;
+    op.kind = OpKind::collective;
+    op.stream = kDataParallelStream;
+    op.name = intern("dp.allreduce");
+    op.layer = stage(st).first_layer;
+    op.collective = CollectiveKind::all_reduce;
+    op.algorithm = in_.dp_algorithm;
+    op.group = std::move(group);
+    op.bytes = stage(st).state.gradients;
+    // The stage's last backward on this worker: the compute stream runs the earlier ones
+    // before it, and its tensor-parallel all-reduces run in order on their stream.
+    op.deps = last_stage_done_.count(st) ? last_stage_done_.at(st) : std::vector<OpIndex>{};
+    return p_.add(std::move(op));
+  }
+
+  OpIndex optimizer_step(std::vector<OpIndex> deps) {
+    double params = 0;
+    for (int st : s_.stages_of(coords_.pp_index)) params += stage(st).parameters;
+    // As megatron_lowering.cpp: mixed-precision Adam reads and writes about 16 bytes of state
+    // per parameter and writes the model-precision weights back.
+    Kernel adam;
+    adam.kind = Kernel::Kind::elementwise;
+    adam.name = "adam";
+    adam.bytes = params * (16.0 * 2 + in_.model.bytes_per_element);
+    adam.seconds = in_.cost_model_of(rank_).elementwise_seconds(adam.bytes);
+    return compute(intern("optimizer"), -1, -1, std::make_shared<const std::vector<Kernel>>(std::vector<Kernel>{adam}),
+                   adam.seconds, std::move(deps));
+  }
+
+  const PipelineLoweringInput& in_;
+  const PipelineLowering& out_;
+  const PipelineSchedule& s_;
+  const BlockCosts& c_;
+  const int tp_;
+  const int rank_;
+  RankCoordinates coords_{};
+  Program p_;
+  GroupPtr tp_group_;
+  OpIndex last_compute_ = 0;
+  std::unordered_map<std::uint64_t, std::vector<OpIndex>> done_;
+  std::unordered_map<std::uint64_t, OpIndex> recv_;
+  std::map<std::pair<int, bool>, std::uint16_t> streams_;
+  std::map<std::tuple<const char*, int>, std::pair<KernelList, double>> merged_;
+  std::map<int, std::vector<OpIndex>> last_stage_done_;  // per stage: its latest gradient-completing action
+};
+
+}  // namespace
+
+ScheduleOptions schedule_options_for(const ParallelPlan& plan, const ScheduleOptions& chosen) {
+  ScheduleOptions o = chosen;
+  o.stages = plan.pp;
+  o.micro_batches = plan.micro_batches;
+  return o;
+}
+
+LayerCosts layer_costs(const ModelSpec& m, int tp, const ComputeCostModel& model, bool recompute) {
+  BlockCosts c = cost_blocks(m, tp, model);
+  LayerCosts l;
+  auto sum = [&](int b) { return c.seconds[b][0] + c.seconds[b][1] + c.seconds[b][2]; };
+  l.layer_forward = c.seconds[kAttention][0] + c.seconds[kMlp][0];
+  l.layer = sum(kAttention) + sum(kMlp) + (recompute ? l.layer_forward : 0.0);
+  l.embedding_forward = c.seconds[kEmbedding][0];
+  l.embedding = sum(kEmbedding) + (recompute ? l.embedding_forward : 0.0);
+  l.lm_head_forward = c.seconds[kLmHead][0];
+  l.lm_head = sum(kLmHead) + (recompute ? l.lm_head_forward : 0.0);
+  return l;
+}
+
+std::vector<int> stage_replica_group(const ParallelPlan& plan, const PipelineSchedule& s, int stage, int tp_index) {
+  std::vector<int> ranks;
+  for (int w : s.workers_of_stage(stage))
+    for (int d = 0; d < plan.dp; ++d) ranks.push_back(rank_of(plan, {tp_index, d, w}));
+  std::sort(ranks.begin(), ranks.end());
+  return ranks;
+}
+
+PipelineLowering lower_pipeline(const PipelineLoweringInput& in) {
+  const ParallelPlan& plan = in.plan;
+  PipelineLowering out;
+  out.schedule = make_schedule(schedule_options_for(plan, in.pipeline.schedule));
+  validate_schedule(out.schedule);
+  if (in.model.layers < out.schedule.stage_count)
+    throw std::invalid_argument(fmt::format("{} layers cannot fill {} pipeline stages", in.model.layers,
+                                            out.schedule.stage_count));
+  const LayerCosts lc = layer_costs(in.model, plan.tp, in.cost_model_of(0), in.pipeline.memory.recompute);
+  out.partition = partition_layers(std::vector<double>(in.model.layers, lc.layer), out.schedule.stage_count,
+                                   lc.embedding, lc.lm_head);
+  out.stage_seconds = stage_costs(out.partition, std::vector<double>(in.model.layers, lc.layer), lc.embedding, lc.lm_head);
+  out.stages = stage_memory(in.model, out.partition, plan.tp, in.pipeline.memory);
+
+  std::map<std::pair<int, int>, GroupPtr> stage_groups;  // (stage, tp index)
+  for (int st = 0; st < out.schedule.stage_count; ++st)
+    for (int t = 0; t < plan.tp; ++t) stage_groups[{st, t}] = make_group(stage_replica_group(plan, out.schedule, st, t));
+
+  std::map<const ComputeCostModel*, BlockCosts> costs;  // identical hardware is costed once
+  const int world = plan.world_size();
+  out.programs.resize(world);
+  out.live_activations.resize(world);
+  out.optimizer_op.resize(world);
+  out.rank_memory.resize(world);
+  for (int rank = 0; rank < world; ++rank) {
+    const ComputeCostModel& model = in.cost_model_of(rank);
+    auto it = costs.find(&model);
+    if (it == costs.end()) it = costs.emplace(&model, cost_blocks(in.model, plan.tp, model)).first;
+    RankLowering rl(in, out, it->second, rank);
+    out.programs[rank] = rl.build(out.live_activations[rank], out.optimizer_op[rank], stage_groups);
+    WorkerMemory& wm = out.rank_memory[rank];
+    wm.stages = out.schedule.stages_of(coordinates_of(plan, rank).pp_index);
+    for (int st : wm.stages) {
+      wm.state.weights += out.stages[st].state.weights;
+      wm.state.gradients += out.stages[st].state.gradients;
+      wm.state.optimizer += out.stages[st].state.optimizer;
+      wm.working = std::max(wm.working, out.stages[st].working_bytes);
+    }
+  }
+  return out;
+}
+
+}  // namespace chimera
