@@ -58,12 +58,13 @@ void operand_streams(const FoldMapping& s, const ArrayShape& a, const double act
 
 // Cycles by which `volume` words arriving at `bw` words per cycle push the end of a run of
 // `cycles` compute cycles, when the last `window` words of a `demand`-word stream can only
-// be consumed after they arrived.
+// be consumed after they arrived: fetch + tail - cycles with tail = cycles * window / demand.
+// Rounded up once, at the end, so that the result is monotonic in the GEMM's dimensions.
 std::int64_t stream_stall(double volume, double window, double demand, double bw, std::int64_t cycles) {
   if (volume <= 0) return 0;
-  const double fetch = std::ceil(volume / bw);
-  const double tail = std::floor(double(cycles) * std::min(1.0, window / demand));
-  return static_cast<std::int64_t>(std::max(0.0, fetch + tail - double(cycles)));
+  const double c = double(cycles);
+  const double stall = volume / bw - c * (1 - std::min(1.0, window / demand));
+  return stall > 1e-9 ? static_cast<std::int64_t>(std::ceil(stall - 1e-9)) : 0;
 }
 
 void check(const SystolicConfig& c, std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t batch) {

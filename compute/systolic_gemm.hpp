@@ -22,7 +22,7 @@
 //  - Otherwise the remaining V_X words (read: passes*U_X - A_X; write: W - 2 A_X) arrive at
 //    BW words per cycle, back to back, while the array computes; the last window's share of
 //    the compute (w_X = C * A_X / demand) can only run after the last word arrived:
-//        stall_X = max(0, ceil(V_X / BW) + w_X - C),   C = stall-free cycle count.
+//        stall_X = ceil(max(0, V_X / BW + w_X - C)),   C = stall-free cycle count.
 //  - The whole array stalls together and the operands have their own DRAM channels, so
 //    stall = max_X stall_X.
 // Not modelled: ScaleSim's set granularity (~1/100 of a buffer) and 1-cycle hit latency, its

@@ -131,10 +131,10 @@ TEST_CASE("compute: USER mode stalls on the ofmap only when its writes overflow 
   cfg.sram_bytes[kOfmap] = 128;  // exactly fits: no stall
   CHECK(systolic_gemm(cfg, 16, 4, 8).stall_cycles == 0);
   // SRAM 32 words: 128 - 32 = 96 words drained at 1/cycle before the end; the last half
-  // (16 words = 1/8 of the writes) takes 52/8 = 6.5 -> 6 cycles: 96 + 6 - 52 = 50.
+  // (16 words = 1/8 of the writes) takes 52/8 = 6.5 cycles: ceil(96 + 6.5 - 52) = 51.
   cfg.sram_bytes[kOfmap] = 32;
   GemmCost g = systolic_gemm(cfg, 16, 4, 8);
-  CHECK(g.traffic[kOfmap].stall_cycles == 50);
+  CHECK(g.traffic[kOfmap].stall_cycles == 51);
   CHECK(g.traffic[kOfmap].dram_words == 128);
 }
 
@@ -199,6 +199,35 @@ TEST_CASE("compute: USER stalls are zero when operands fit and shrink with bandw
             previous = g.stall_cycles;
           }
         }
+}
+
+TEST_CASE("compute: USER-mode totals are monotonic in M N K") {
+  // Each operand's stall is V/BW - C (1 - window/demand), increasing in the traffic faster
+  // than it decreases with the compute it overlaps; it is rounded up once.
+  const std::int64_t dims[] = {1, 5, 31, 33, 97, 130, 257, 600};
+  for (Dataflow d : {Dataflow::os, Dataflow::ws, Dataflow::is})
+    for (double bw : {1.0, 8.0, 50.0})
+      for (double sram : {256.0, 4096.0, 65536.0}) {
+        SystolicConfig cfg = one_array(32, 32, d);
+        cfg.bandwidth_mode = BandwidthMode::user;
+        cfg.dram_words_per_cycle = bw;
+        for (auto& s : cfg.sram_bytes) s = sram;
+        for (std::int64_t m : dims)
+          for (std::int64_t n : dims)
+            for (std::int64_t k : dims) {
+              const std::int64_t t = systolic_gemm(cfg, m, n, k).total_cycles;
+              std::string flow = to_string(d);
+              CAPTURE(flow);
+              CAPTURE(bw);
+              CAPTURE(sram);
+              CAPTURE(m);
+              CAPTURE(n);
+              CAPTURE(k);
+              REQUIRE(systolic_gemm(cfg, m + 1, n, k).total_cycles >= t);
+              REQUIRE(systolic_gemm(cfg, m, n + 1, k).total_cycles >= t);
+              REQUIRE(systolic_gemm(cfg, m, n, k + 1).total_cycles >= t);
+            }
+      }
 }
 
 TEST_CASE("compute: bad GEMM dimensions are rejected") {

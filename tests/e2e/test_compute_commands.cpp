@@ -1,0 +1,216 @@
+// `chimera-sim gemm` and `chimera-sim layer` through the real binary: figures derived by hand
+// from ScaleSim-v2's closed forms, the research's GEMM files, and one error per class of bad input.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/cli_runner.hpp"
+
+using chimera::test::run_cli;
+using chimera::test::temp_dir;
+using nlohmann::json;
+
+namespace {
+
+json run_json(const std::string& args) {
+  auto r = run_cli(args + " --json");
+  CAPTURE(args);
+  CAPTURE(r.err);
+  REQUIRE(r.exit_code == 0);
+  return json::parse(r.out);
+}
+
+void expect_input_error(const std::string& args, std::initializer_list<const char*> fragments) {
+  auto r = run_cli(args);
+  CAPTURE(args);
+  CAPTURE(r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  for (const char* f : fragments) CHECK(r.err.find(f) != std::string::npos);
+}
+
+struct CsvGemm {
+  std::string name;
+  std::int64_t m, n, k;
+};
+
+std::vector<CsvGemm> research_gemms(const std::string& file) {
+  std::ifstream in(chimera::test::source_path("tests/data/isca25-layer-gemms/" + file + ".csv"));
+  REQUIRE(in.good());
+  std::vector<CsvGemm> rows;
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    std::stringstream ss(line);
+    std::string a, m, n, k;
+    std::getline(ss, a, ','), std::getline(ss, m, ','), std::getline(ss, n, ','), std::getline(ss, k, ',');
+    rows.push_back({a, std::stoll(m), std::stoll(n), std::stoll(k)});
+  }
+  return rows;
+}
+
+// The study's closed form on its 256 x 256 OS array (isca25-fusion.md section 4).
+std::int64_t isca25_cycles(const CsvGemm& g) { return ((g.m + 255) / 256) * ((g.n + 255) / 256) * (g.k + 510) - 1; }
+
+const char* kTinyPreset = R"(name = "tiny"
+[array]
+rows = 4
+cols = 4
+count = 1
+dataflow = "os"
+clock_mhz = 1000
+[sram]
+ifmap = "64B"
+filter = "128B"
+ofmap = "32B"
+[memory]
+bytes_per_element = 1
+words_per_cycle = 1
+bandwidth_mode = "user"
+)";
+
+}  // namespace
+
+TEST_CASE("compute e2e: gemm reproduces the reference worked example") {
+  json j = run_json("gemm --preset isca25 --rows 32 --cols 32 --m 128 --n 128 --k 128");
+  // 16 folds of 128 + 32 + 32 - 2 = 190 cycles, minus one; 1 GHz.
+  CHECK(j["total_cycles"] == 3039);
+  CHECK(j["stall_cycles"] == 0);
+  CHECK(j["seconds"].get<double>() == doctest::Approx(3039e-9));
+  CHECK(j["overall_util_percent"].get<double>() == doctest::Approx(100.0 * 2097152 / 3111936));
+  CHECK(j["mapping_efficiency_percent"].get<double>() == doctest::Approx(100.0));
+  CHECK(j["compute_util_percent"].get<double>() == doctest::Approx(100.0 * 128 / 190));
+  CHECK(j["preset"] == "isca25");
+  CHECK(j["version"].get<std::string>().find("chimera-sim") == 0);
+  auto text = run_cli("gemm --preset isca25 --rows 32 --cols 32 --m 128 --n 128 --k 128");
+  CHECK(text.exit_code == 0);
+  CHECK(text.out.find("3039") != std::string::npos);
+  CHECK(text.out.find("67.39 %") != std::string::npos);
+}
+
+TEST_CASE("compute e2e: gemm dataflow and array overrides") {
+  // WS on 32x32, M=100 N=70 K=50: 2 x 3 folds of 100 + 64 + 32 - 2 = 194 cycles, minus one.
+  CHECK(run_json("gemm --preset isca25 --rows 32 --cols 32 --dataflow ws --m 100 --n 70 --k 50")["total_cycles"] == 1163);
+  // IS: 2 x 4 folds of 70 + 64 + 32 - 2 = 164.
+  CHECK(run_json("gemm --preset isca25 --rows 32 --cols 32 --dataflow is --m 100 --n 70 --k 50")["total_cycles"] ==
+        8 * 164 - 1);
+  // A100: 432 arrays of 16 x 16; a 256 x 256 output is one wave of K + 30 cycles, minus one, at 1.41 GHz;
+  // CALC with the DRAM traffic floor: compute-bound here (3 * 256 * 1024... bytes take less).
+  json a = run_json("gemm --preset a100 --m 256 --n 256 --k 1024");
+  CHECK(a["total_cycles"] == 1053);
+  CHECK(a["seconds"].get<double>() == doctest::Approx(1053 / 1.41e9));
+  CHECK(run_json("gemm --preset a100 --m 256 --n 256 --k 1024 --arrays 1")["total_cycles"] == 256 * 1054 - 1);
+}
+
+TEST_CASE("compute e2e: USER bandwidth mode stalls and CALC does not") {
+  std::string dir = temp_dir();
+  std::string preset = dir + "/tiny.toml";
+  { std::ofstream(preset) << kTinyPreset; }
+  // OS 4x4, M=8 N=4 K=16: 2 folds of 22 cycles. The ifmap (128 words) overflows its 32-word
+  // active half: 96 words at 1 word/cycle, plus the last quarter of the compute (11 cycles),
+  // against 44 stall-free cycles: 63 stall cycles; at 2 words/cycle 48 + 11 - 44 = 15.
+  json u1 = run_json("gemm --preset '" + preset + "' --m 8 --n 4 --k 16");
+  CHECK(u1["stall_cycles"] == 63);
+  CHECK(u1["total_cycles"] == 43 + 63);
+  CHECK(run_json("gemm --preset '" + preset + "' --m 8 --n 4 --k 16 --bandwidth 2")["stall_cycles"] == 15);
+  json c = run_json("gemm --preset '" + preset + "' --m 8 --n 4 --k 16 --bandwidth-mode calc");
+  CHECK(c["stall_cycles"] == 0);
+  CHECK(c["total_cycles"] == 43);
+  CHECK(c["dram_words_per_cycle"]["ifmap"].get<double>() == doctest::Approx(128.0 / 43));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("compute e2e: layer --lowering isca25 reproduces the research's GEMM lists and cycle totals") {
+  json j = run_json("layer --model gpt2-medium --preset isca25 --seq 256 --batch 1 --lowering isca25");
+  const std::pair<const char*, const char*> files[] = {
+      {"attention", "medium_gpt_attention"}, {"mlp", "medium_gpt_mlp"}};
+  const std::pair<const char*, const char*> passes[] = {
+      {"forward", ""}, {"backward_input", "_input_backward"}, {"backward_weight", "_weight_backward"}};
+  std::map<std::string, std::int64_t> per_pass;
+  for (auto [pass, suffix] : passes)
+    for (auto [block, file] : files) {
+      std::vector<CsvGemm> expected = research_gemms(std::string(file) + suffix);
+      std::vector<json> got;
+      for (const auto& k : j["kernels"])
+        if (k["block"] == block && k["pass"] == pass) got.push_back(k);
+      CAPTURE(block);
+      CAPTURE(pass);
+      REQUIRE(got.size() == expected.size());
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        CHECK(got[i]["name"] == expected[i].name);
+        CHECK(got[i]["m"] == expected[i].m);
+        CHECK(got[i]["n"] == expected[i].n);
+        CHECK(got[i]["k"] == expected[i].k);
+        CHECK(got[i]["cycles"] == isca25_cycles(expected[i]));
+        per_pass[pass] += isca25_cycles(expected[i]);
+      }
+    }
+  const json& dense = j["layers"]["dense"];
+  for (auto [pass, suffix] : passes) CHECK(dense[pass]["cycles"] == per_pass[pass]);
+  CHECK(dense["total"]["cycles"] == per_pass["forward"] + per_pass["backward_input"] + per_pass["backward_weight"]);
+  CHECK(dense["forward"]["seconds"].get<double>() == doctest::Approx(per_pass["forward"] * 1e-9));
+  // Repeated shapes (xqkv/x, cproj/cfc pairs, ...) are costed once.
+  CHECK(j["gemm_evaluations"].get<int>() < j["gemm_kernels"].get<int>());
+
+  // Two devices share a layer: the study charges ceil(cycles / 2) each.
+  json tp2 = run_json("layer --model gpt2-medium --preset isca25 --seq 256 --batch 1 --lowering isca25 --tp 2");
+  CHECK(tp2["layers"]["dense"]["forward"]["device_cycles"] == (per_pass["forward"] + 1) / 2);
+
+  auto text = run_cli("layer --model gpt2-medium --preset isca25 --seq 256 --batch 1 --lowering isca25");
+  CHECK(text.exit_code == 0);
+  CHECK(text.out.find("xqkv") != std::string::npos);
+  CHECK(text.out.find(std::to_string(per_pass["forward"])) != std::string::npos);
+}
+
+TEST_CASE("compute e2e: layer on an MoE model lists the MoE block") {
+  json j = run_json("layer --model deepspeed-moe-1.3b --preset isca25 --seq 256 --lowering isca25");
+  std::int64_t moe_forward = 0;
+  for (const CsvGemm& g : research_gemms("moe_1point3_256_moe")) moe_forward += isca25_cycles(g);
+  std::int64_t attention_forward = 0;
+  for (const CsvGemm& g : research_gemms("moe_1point3_256_attention")) attention_forward += isca25_cycles(g);
+  CHECK(j["layers"]["moe"]["forward"]["cycles"] == attention_forward + moe_forward);
+  json std_run = run_json("layer --model deepspeed-moe-1.3b --preset a100 --seq 256 --tp 2 --ep 4 --embedding");
+  double sum = 0;
+  for (const auto& k : std_run["kernels"])
+    if (k["block"] == "attention" || k["block"] == "moe") sum += k["seconds"].get<double>();
+  CHECK(std_run["layers"]["moe"]["total"]["seconds"].get<double>() == doctest::Approx(sum));
+}
+
+TEST_CASE("compute e2e: output is deterministic") {
+  const std::string args = "layer --model gpt2-medium --preset a100 --seq 1024 --batch 4 --tp 2 --json";
+  auto a = run_cli(args), b = run_cli(args);
+  CHECK(a.exit_code == 0);
+  CHECK(a.out == b.out);
+}
+
+TEST_CASE("compute e2e: bad input is a clear error with exit code 2") {
+  expect_input_error("gemm --preset isca25 --m 0 --n 4 --k 4", {"--m", "must be >= 1"});
+  expect_input_error("gemm --preset isca25 --m=-3 --n 4 --k 4", {"--m", "must be >= 1"});
+  expect_input_error("gemm --preset isca25 --m 4 --n 4 --k 4 --rows 0", {"--rows"});
+  expect_input_error("gemm --preset isca25 --m 4 --n 4 --k 4 --batch 0", {"--batch"});
+  expect_input_error("gemm --preset z80 --m 4 --n 4 --k 4", {"--preset", "unknown hardware preset 'z80'", "isca25"});
+  expect_input_error("gemm --preset isca25 --m 4 --n 4 --k 4 --dataflow rs", {"--dataflow", "os, ws or is"});
+  expect_input_error("gemm --preset isca25 --m 4 --n 4 --k 4 --bandwidth-mode auto", {"--bandwidth-mode", "calc or user"});
+  expect_input_error("gemm --preset isca25 --m 4 --n 4 --k 4 --bandwidth-mode user --bandwidth 0", {"--bandwidth"});
+  expect_input_error("gemm --preset isca25 --m four --n 4 --k 4", {"--m"});
+  std::string dir = temp_dir();
+  std::string bad = dir + "/bad.toml";
+  { std::ofstream(bad) << std::string(kTinyPreset).replace(std::string(kTinyPreset).find("rows = 4"), 8, "rows = -4"); }
+  expect_input_error("gemm --preset '" + bad + "' --m 4 --n 4 --k 4", {"bad.toml:3", "array.rows"});
+  expect_input_error("layer --model gpt9 --preset isca25", {"--model", "unknown model 'gpt9'", "gpt2-medium"});
+  expect_input_error("layer --model gpt2-medium --preset '" + bad + "'", {"bad.toml:3", "array.rows"});
+  expect_input_error("layer --model gpt2-medium --preset isca25 --tp 5", {"--tp", "does not divide"});
+  expect_input_error("layer --model gpt2-medium --preset isca25 --seq 0", {"--seq"});
+  expect_input_error("layer --model gpt2-medium --preset isca25 --lowering fast", {"--lowering", "standard or isca25"});
+  expect_input_error("layer --model gpt2-medium --preset isca25 --ep 2", {"--ep", "no experts"});
+  expect_input_error("layer --model deepspeed-moe-1.3b --preset isca25 --ep 3", {"--ep", "does not divide"});
+  expect_input_error("layer --model gpt2-medium --preset isca25 --compute-model magic", {"--compute-model", "systolic"});
+  std::filesystem::remove_all(dir);
+}
