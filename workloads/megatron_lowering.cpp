@@ -13,12 +13,13 @@ struct BlockCosts {
   double seconds[2][3] = {};
 };
 
-BlockCosts cost_blocks(const ModelSpec& m, int tp, const ComputeCostModel& model) {
+BlockCosts cost_blocks(const ModelSpec& m, int tp, LoweringMode mode, const ComputeCostModel& model) {
   BlockCosts c;
+  const LayerSharding shard{tp, 1, mode};
   for (int b = 0; b < 2; ++b)
     for (int p = 0; p < 3; ++p) {
-      auto ks = transformer_block_kernels(m, tp, static_cast<LayerBlock>(b), static_cast<LayerPass>(p));
-      c.seconds[b][p] = cost_kernels(ks, model, m.bytes_per_element);
+      auto ks = transformer_block_kernels(m, shard, static_cast<LayerBlock>(b), static_cast<LayerPass>(p));
+      c.seconds[b][p] = cost_kernels(ks, model, m.bytes_per_element, device_share(shard));
       c.kernels[b][p] = std::make_shared<const std::vector<Kernel>>(std::move(ks));
     }
   return c;
@@ -56,7 +57,7 @@ std::vector<Program> lower_megatron(const LoweringInput& in) {
   for (int rank = 0; rank < world; ++rank) {
     const ComputeCostModel& model = in.cost_model_of(rank);
     auto it = costs.find(&model);
-    if (it == costs.end()) it = costs.emplace(&model, cost_blocks(m, plan.tp, model)).first;
+    if (it == costs.end()) it = costs.emplace(&model, cost_blocks(m, plan.tp, in.compute_lowering, model)).first;
     const BlockCosts& c = it->second;
     GroupPtr tp_group = group(tensor_parallel_group(plan, rank));
     GroupPtr dp_group = group(data_parallel_group(plan, rank));

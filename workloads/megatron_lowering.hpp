@@ -12,6 +12,7 @@
 #include "workloads/model_spec.hpp"
 #include "workloads/parallel_plan.hpp"
 #include "workloads/program.hpp"
+#include "workloads/transformer_kernels.hpp"
 
 namespace chimera {
 
@@ -22,6 +23,9 @@ struct LoweringInput {
   std::function<const ComputeCostModel&(int rank)> cost_model_of;
   CollectiveAlgorithm tp_algorithm = CollectiveAlgorithm::automatic;
   CollectiveAlgorithm dp_algorithm = CollectiveAlgorithm::automatic;
+  // Which GEMMs a layer charges (workloads/transformer_kernels.hpp): Megatron-sharded kernels,
+  // or the ISCA'25 study's full-layer GEMM lists with 1/tp of their cost per rank.
+  LoweringMode compute_lowering = LoweringMode::standard;
 };
 
 // Requires plan.pp == 1 (pipeline schedules lower pipelines). Ranks follow Megatron's order

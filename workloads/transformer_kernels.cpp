@@ -309,8 +309,9 @@ std::vector<Kernel> transformer_block_kernels(const ModelSpec& md, const LayerSh
   return {};
 }
 
-std::vector<Kernel> transformer_block_kernels(const ModelSpec& m, int tp, LayerBlock block, LayerPass pass) {
-  return transformer_block_kernels(m, LayerSharding{tp, 1, LoweringMode::standard}, block, pass);
+std::vector<Kernel> transformer_block_kernels(const ModelSpec& m, int tp, LayerBlock block, LayerPass pass,
+                                              LoweringMode mode) {
+  return transformer_block_kernels(m, LayerSharding{tp, 1, mode}, block, pass);
 }
 
 double device_share(const LayerSharding& shard) {

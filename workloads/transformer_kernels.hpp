@@ -42,8 +42,9 @@ struct LayerSharding {
 // divide heads and ffn_hidden, ep must divide experts; an MoE block needs experts > 0).
 std::vector<Kernel> transformer_block_kernels(const ModelSpec& m, const LayerSharding& shard, LayerBlock block,
                                               LayerPass pass);
-// Standard lowering with tensor parallelism only.
-std::vector<Kernel> transformer_block_kernels(const ModelSpec& m, int tp, LayerBlock block, LayerPass pass);
+// Tensor parallelism only (ep = 1).
+std::vector<Kernel> transformer_block_kernels(const ModelSpec& m, int tp, LayerBlock block, LayerPass pass,
+                                              LoweringMode mode = LoweringMode::standard);
 
 // Fraction of each kernel's cost charged to one device: 1 for the standard lowering (its
 // shapes are already per rank), 1/tp for isca25 (full-layer shapes; the study divides the
