@@ -9,6 +9,7 @@ void add_program_command(CLI::App& app);
 void add_collective_command(CLI::App& app);
 void add_platform_command(CLI::App& app);  // cli/cmd_platform.cpp
 void add_schedule_command(CLI::App& app);  // cli/cmd_schedule.cpp
+void add_tune_command(CLI::App& app);      // cli/cmd_tune.cpp
 void add_gemm_command(CLI::App& app);   // cli/cmd_gemm.cpp
 void add_layer_command(CLI::App& app);  // cli/cmd_layer.cpp
 void add_plan_command(CLI::App& app);   // cli/cmd_plan.cpp

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   chimera::add_collective_command(app);
   chimera::add_platform_command(app);
   chimera::add_schedule_command(app);
+  chimera::add_tune_command(app);
   chimera::add_gemm_command(app);
   chimera::add_layer_command(app);
   chimera::add_plan_command(app);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "cli/pipeline_report.hpp"
 #include "common/units.hpp"
 #include "version.hpp"
 
@@ -24,6 +25,8 @@ nlohmann::json provenance(const Scenario& s, const std::string& compute_descript
           {"network", std::move(network)},
           {"compute", {{"preset", s.compute.preset}, {"model", s.compute.model}, {"description", compute_description}}},
           {"workload", s.workload.kind},
+          {"schedule", s.pipeline ? nlohmann::json(describe(schedule_options_for(s.parallel, s.pipeline->schedule)))
+                                  : nlohmann::json(nullptr)},
           {"model", {{"name", s.model.name},
                      {"layers", s.model.layers},
                      {"hidden", s.model.hidden},
@@ -60,7 +63,7 @@ nlohmann::json report_json(const Scenario& s, const ScenarioRun& run) {
   const double n = std::max<std::size_t>(1, run.stats.size());
   std::size_t ops = 0;
   for (const auto& p : run.programs) ops += p.ops.size();
-  return {{"iteration_time_s", run.result.makespan_s},
+  nlohmann::json out = {{"iteration_time_s", run.result.makespan_s},
           {"totals", {{"compute_busy_s", compute},
                       {"comm_busy_s", comm},
                       {"exposed_comm_s", exposed},
@@ -73,6 +76,8 @@ nlohmann::json report_json(const Scenario& s, const ScenarioRun& run) {
                       {"bytes_sent", run.result.bytes_sent}}},
           {"ranks", std::move(ranks)},
           {"inputs", provenance(s, run.compute_description)}};
+  if (run.pipeline) out["pipeline"] = pipeline_report_json(s, run);
+  return out;
 }
 
 std::string report_text(const nlohmann::json& r) {
@@ -89,6 +94,8 @@ std::string report_text(const nlohmann::json& r) {
   out += fmt::format("  parallel   tp {} pp {} dp {} sp {} ep {}, {} micro-batches, {} GPUs ({})\n", par["tp"].get<int>(),
                      par["pp"].get<int>(), par["dp"].get<int>(), par["sp"].get<int>(), par["ep"].get<int>(),
                      par["micro_batches"].get<int>(), par["gpus"].get<int>(), in["workload"].get<std::string>());
+  if (in.contains("schedule") && !in["schedule"].is_null())
+    out += fmt::format("  schedule   {}\n", in["schedule"].get<std::string>());
   out += fmt::format("  platform   {}\n", in["platform"].get<std::string>());
   out += fmt::format("  network    {}\n", in["network"]["description"].get<std::string>());
   out += fmt::format("  compute    {}\n", in["compute"]["description"].get<std::string>());
@@ -115,6 +122,7 @@ std::string report_text(const nlohmann::json& r) {
                      format_duration(t["mean_exposed_comm_s"].get<double>()), format_duration(t["mean_idle_s"].get<double>()));
   out += fmt::format("\n{} ops, {} messages, {} sent over the network\n", t["ops"].get<std::size_t>(),
                      t["messages"].get<std::uint64_t>(), format_bytes(t["bytes_sent"].get<double>()));
+  if (r.contains("pipeline")) out += "\n" + pipeline_report_text(r["pipeline"]);
   return out;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // A scenario file (TOML, schema version 1), validated, with defaults applied. Paths inside a
 // scenario are relative to the scenario file's directory.
+#include <optional>
 #include <string>
 
 #include "common/input_error.hpp"
@@ -8,6 +9,7 @@
 #include "platforms/platform_spec.hpp"
 #include "workloads/model_spec.hpp"
 #include "workloads/parallel_plan.hpp"
+#include "workloads/pipeline_lowering.hpp"
 #include "workloads/program.hpp"
 
 namespace chimera {
@@ -46,6 +48,7 @@ struct Scenario {
   ComputeSpec compute;
   CollectiveSpec collectives;
   OutputSpec output;
+  std::optional<PipelineSpec> pipeline;  // [schedule]: the pipeline schedule lowering the plan
 };
 
 // Reads and validates a scenario file. Throws InputError (file, line, key, what is wrong,

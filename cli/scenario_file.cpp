@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "cli/scenario.hpp"
+#include "cli/scenario_schedule.hpp"
 #include "common/text_file.hpp"
 #include "common/toml_reader.hpp"
 #include "compute/cost_model.hpp"
@@ -223,10 +224,11 @@ Scenario read_scenario(TomlTable& root, const std::string& file) {
   if (auto t = root.table("collectives")) s.collectives = read_collectives(*t);
   if (auto t = root.table("output")) s.output = read_output(*t, file);
 
-  // The workload is a Megatron-style tensor- and data-parallel layer stack.
-  if (s.parallel.pp > 1)
+  // The workload is a Megatron-style layer stack; with a [schedule], pipelined.
+  if (auto t = root.table("schedule")) s.pipeline = read_schedule_table(*t, parallel, s.parallel, s.model);
+  if (s.parallel.pp > 1 && !s.pipeline)
     throw parallel.error("pp", "pipeline parallelism needs a pipeline schedule, which this scenario does not set",
-                         "pp = 1");
+                         fmt::format("pp = 1, or a [schedule] table with kind = {}", kScheduleKindChoices));
   if (s.parallel.sp > 1)
     throw parallel.error("sp", "sequence parallelism is not part of the Megatron tensor-parallel workload", "sp = 1");
   if (s.parallel.ep > 1)

@@ -29,7 +29,24 @@ class CostModels {
   std::map<std::string, std::unique_ptr<ComputeCostModel>> models_;
 };
 
-std::vector<Program> lower(const Scenario& s, CostModels& models, const std::vector<std::string>& rank_presets) {
+// A plan with a [schedule] is lowered by the pipeline lowering; its schedule, partition and
+// memory go to `pipeline` when given.
+std::vector<Program> lower(const Scenario& s, CostModels& models, const std::vector<std::string>& rank_presets,
+                           std::optional<PipelineLowering>* pipeline = nullptr) {
+  if (s.pipeline) {
+    PipelineLoweringInput pin;
+    pin.model = s.model;
+    pin.plan = s.parallel;
+    pin.pipeline = *s.pipeline;
+    pin.tp_algorithm = s.collectives.tp_algorithm;
+    pin.dp_algorithm = s.collectives.dp_algorithm;
+    pin.cost_model_of = [&](int rank) -> const ComputeCostModel& { return models.get(rank_presets.at(rank)); };
+    PipelineLowering pl = lower_pipeline(pin);
+    std::vector<Program> programs = std::move(pl.programs);
+    pl.programs.clear();
+    if (pipeline) *pipeline = std::move(pl);
+    return programs;
+  }
   LoweringInput in;
   in.model = s.model;
   in.plan = s.parallel;
@@ -60,7 +77,7 @@ ScenarioRun run_scenario(const Scenario& s) {
     run.rank_presets.push_back(p.empty() ? s.compute.preset : p);
   }
   CostModels models(s.compute.model);
-  run.programs = lower(s, models, run.rank_presets);
+  run.programs = lower(s, models, run.rank_presets, &run.pipeline);
   run.compute_description = models.describe();
   run.result = sim.run(run.programs);
   run.stats = rank_time_stats(run.programs, run.result);

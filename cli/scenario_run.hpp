@@ -2,12 +2,14 @@
 // A scenario from file to result: lower the workload into programs (with each rank's compute
 // cost model), simulate them, derive the per-rank statistics.
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "actors/simulate.hpp"
 #include "actors/timeline_stats.hpp"
 #include "cli/scenario.hpp"
 #include "compute/cost_model.hpp"
+#include "workloads/pipeline_lowering.hpp"
 
 namespace chimera {
 
@@ -17,6 +19,9 @@ struct ScenarioRun {
   std::vector<RankTimeStats> stats;
   std::vector<std::string> rank_presets;  // hardware preset of each rank
   std::string compute_description;        // cost model(s) used
+  // Set when a [schedule] lowered the plan: the schedule, partition and memory per stage
+  // (its programs are moved into `programs`).
+  std::optional<PipelineLowering> pipeline;
 };
 
 // Lowers the scenario without running the engine (for `chimera-sim program`): every rank gets

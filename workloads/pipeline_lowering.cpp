@@ -337,6 +337,9 @@ LayerCosts layer_costs(const ModelSpec& m, int tp, const ComputeCostModel& model
   l.embedding = sum(kEmbedding) + (recompute ? l.embedding_forward : 0.0);
   l.lm_head_forward = c.seconds[kLmHead][0];
   l.lm_head = sum(kLmHead) + (recompute ? l.lm_head_forward : 0.0);
+  l.layer_weight = c.seconds[kAttention][2] + c.seconds[kMlp][2];
+  l.embedding_weight = c.seconds[kEmbedding][2];
+  l.lm_head_weight = c.seconds[kLmHead][2];
   return l;
 }
 

@@ -77,8 +77,9 @@ std::vector<int> stage_replica_group(const ParallelPlan& plan, const PipelineSch
 // Per-layer forward + backward seconds of the dense layers, and the embedding / LM-head
 // extras, on one cost model: the partitioner's inputs.
 struct LayerCosts {
-  double layer = 0, embedding = 0, lm_head = 0;
+  double layer = 0, embedding = 0, lm_head = 0;                  // forward + backward (+ recompute)
   double layer_forward = 0, embedding_forward = 0, lm_head_forward = 0;
+  double layer_weight = 0, embedding_weight = 0, lm_head_weight = 0;  // weight-gradient parts
 };
 LayerCosts layer_costs(const ModelSpec& m, int tp, const ComputeCostModel& model, bool recompute);
 
