@@ -1,0 +1,149 @@
+// Row 1 of the reference (layers10, hostfile-16: 16 A100 + 16 V100, G = 128): search steps,
+// best costs for both node-type orders, the worked cost checks and the worked step counts
+// (reference sections 0, 2.7, 3 and 4).
+#include <doctest/doctest.h>
+
+#include "planner/metis_evaluate.hpp"
+#include "planner/metis_search.hpp"
+
+using namespace chimera::metis;
+
+namespace {
+
+const std::string kData = std::string(CHIMERA_SOURCE_DIR) + "/tests/data/metis";
+
+struct Row1 {
+  explicit Row1(std::vector<std::string> order = {"A100", "V100"}, bool compat = true,
+                Strategy strategy = Strategy::metis) {
+    options.layers = 10;
+    options.global_batch = 128;
+    options.strategy = strategy;
+    options.quirks = compat ? Quirks::all() : Quirks::none();
+    options.type_order = order;
+    cluster = make_cluster(read_hostfile(kData + "/hostfiles/hostfile-16", true), "hostfile-16",
+                           read_cluster_file(kData + "/clusterfile.json"), "clusterfile.json", order, true);
+    profiles = load_profiles(kData + "/layers10", 10);
+    constants = model_constants(profiles, "A100_tp32_bs32", options.quirks.optimizer_doubled);
+  }
+  SearchResult search() const { return search_plans(cluster, profiles, constants, options); }
+  long long walk(int sequence, std::vector<int> sizes, int M) const {
+    return search_inter_stage_plan(cluster, profiles, constants, options, sequence, sizes, M,
+                                   static_cast<int>(sizes.size()))
+        .search_steps;
+  }
+  SearchOptions options;
+  Cluster cluster;
+  ProfileSet profiles;
+  ModelConstants constants;
+};
+
+}  // namespace
+
+TEST_CASE("row 1, compat: best costs for both node orders") {
+  for (auto strategy : {Strategy::metis, Strategy::headroom}) {
+    auto a = Row1({"A100", "V100"}, true, strategy).search();
+    REQUIRE(!a.top.empty());
+    CHECK(a.top[0].cost.total == 1793.600994348526);
+    CHECK(a.top[0].device_groups == std::vector<int>{32});
+    CHECK(a.top[0].micro_batches == 1);
+    auto v = Row1({"V100", "A100"}, true, strategy).search();
+    REQUIRE(!v.top.empty());
+    CHECK(v.top[0].cost.total == 1898.3743157594101);
+    CHECK(v.top[0].mislabelled);  // quirk 1: a 2-stage plan costed as 1 stage
+    CHECK(v.top[0].layer_partition == std::vector<int>{0, 7, 10});
+  }
+}
+
+TEST_CASE("row 1, compat: 562 search steps with the headroom strategy") {
+  auto r = Row1({"A100", "V100"}, true, Strategy::headroom).search();
+  CHECK(r.search_steps == 562);
+  CHECK(r.inter_stage_plans == 176);  // 2 x 88 (reference 2.3)
+  // Reference breakdown (node sequence, stages): A100 first.
+  std::vector<long long> expected = {51, 20, 24, 181, 24, 20, 20, 24, 174, 24};
+  REQUIRE(r.breakdown.size() == expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) CHECK(r.breakdown[i].steps == expected[i]);
+  CHECK(r.breakdown[5].mislabelled);
+  CHECK(Row1({"V100", "A100"}, true, Strategy::headroom).search().search_steps == 562);
+}
+
+TEST_CASE("row 1, compat: search steps with the Metis strategy") {
+  auto r = Row1({"A100", "V100"}, true, Strategy::metis).search();
+  CHECK(r.search_steps == 612);
+}
+
+TEST_CASE("worked step counts (reference 2.7 and 4)") {
+  Row1 row;
+  // [32], M = 1: (32,1) .. (2,16) each fail memory once, (1,32) fits: 5 + 5.
+  CHECK(row.walk(0, {32}, 1) == 10);
+  // M = 128: all but (1,32) invalid (micro-batch 0): 5 strategy steps.
+  CHECK(row.walk(0, {32}, 128) == 5);
+  // Course paper Fig. 2: [4,4,4,8,4,4,4], M = 8: Metis 14 steps, USE_STRAT 2.
+  CHECK(row.walk(0, {4, 4, 4, 8, 4, 4, 4}, 8) == 14);
+  Row1 strat({"A100", "V100"}, true, Strategy::headroom);
+  CHECK(strat.walk(0, {4, 4, 4, 8, 4, 4, 4}, 8) == 2);
+}
+
+TEST_CASE("worked cost checks (reference 3)") {
+  Row1 row;
+  SearchContext ctx(row.cluster, row.profiles, row.constants, row.options);
+  PlanEvaluator eval(ctx);
+  Layout a100_first = make_layout(row.cluster, {0, 1}, true);
+  StageGroup g;
+  CostBreakdown cost;
+  // [32], (1,32), M = 1, layers [0, 10]: A100 tp32 bs128 compute + V100 fb_sync.
+  g.set(a100_first, {32}, 1, row.cluster);
+  g.M = 1;
+  int dp1[] = {1}, tp32[] = {32}, part1[] = {0, 10};
+  REQUIRE(eval.cost(g, dp1, tp32, part1, cost));
+  CHECK(cost.execution == 1160.8753204345703);
+  CHECK(cost.fb_sync == 631.065845489502);
+  CHECK(cost.update == 21.92707061767578 / 32);
+  CHECK(cost.dp_allreduce == 0);
+  CHECK(cost.p2p == 0);
+  CHECK(cost.total == 1793.600994348526);
+  // Mislabelled [16,16], (16,1) x 2, M = 1, [0,7,10]: stage 0 (16 A100, layers 0-6) alone.
+  g.set(a100_first, {16, 16}, 1, row.cluster);
+  g.M = 1;
+  int dp16[] = {16, 16}, tp1[] = {1, 1}, part2[] = {0, 7, 10};
+  REQUIRE(eval.cost(g, dp16, tp1, part2, cost));
+  CHECK(cost.execution == 1400.9809494018555);
+  CHECK(cost.fb_sync == 418.581485748291);
+  CHECK(cost.update == 21.92707061767578 / 1 * (7.0 / 10));
+  double dp_expected = 2.0 * 15 / (16 * (46 * 1024.0 * 1024.0)) * (393216000.0 / 1 + 202383360.0 / 1 * 6);
+  CHECK(cost.dp_allreduce == dp_expected);
+  CHECK(cost.dp_allreduce == 62.48832370923913);
+  CHECK(cost.total == 1898.3743157594101);
+}
+
+TEST_CASE("clean mode: every sequence starts at one stage, plans cover every layer") {
+  Row1 row({"A100", "V100"}, false);
+  auto r = row.search();
+  for (const auto& b : r.breakdown) CHECK_FALSE(b.mislabelled);
+  CHECK(r.breakdown[5].num_stages_label == 1);  // second sequence, S = 1 (skipped by the reference)
+  REQUIRE(!r.top.empty());
+  for (const auto& p : r.top) {
+    CHECK(p.layer_partition.back() == 10);
+    for (std::size_t s = 0; s + 1 < p.layer_partition.size(); ++s) CHECK(p.layer_partition[s + 1] > p.layer_partition[s]);
+  }
+  // Clean counting adds the final, non-yielding walk call: never fewer steps per plan.
+  Row1 compat_counting({"A100", "V100"}, false);
+  compat_counting.options.quirks.count_skips_last_call = true;
+  CHECK(compat_counting.search().search_steps <= r.search_steps);
+}
+
+TEST_CASE("plan_stages: rank, layer and host ranges of a plan") {
+  Row1 row;
+  auto r = row.search();
+  const PlanRecord& best = r.top[0];  // [32], (1,32), M = 1
+  auto stages = plan_stages(best, row.cluster, 128, true);
+  REQUIRE(stages.size() == 1);
+  CHECK(stages[0].num_ranks == 32);
+  CHECK(stages[0].tp == 32);
+  CHECK(stages[0].micro_batch_size == 128);
+  CHECK(stages[0].end_layer == 10);
+  // A100 first: ranks 0-15 on the A100 nodes, which are hostfile lines 5-8 (indices 4-7).
+  CHECK(stages[0].rank_hosts[0] == 4);
+  CHECK(stages[0].rank_hosts[15] == 7);
+  CHECK(stages[0].rank_hosts[16] == 0);
+  CHECK(stages[0].gpu_types[31] == "V100");
+}
