@@ -191,7 +191,7 @@ void print_text(const nlohmann::json& j) {
   if (j["device_share"].get<double>() != 1.0)
     std::cout << fmt::format("# GEMM shapes and cycles are the full layer's; seconds are per device (x {:g})\n",
                              j["device_share"].get<double>());
-  std::cout << fmt::format("{:<10} {:<16} {:<22} {:>7} {:>7} {:>7} {:>6} {:>12} {:>12}\n", "block", "pass", "kernel", "M",
+  std::cout << fmt::format("{:<10} {:<16} {:<26} {:>7} {:>7} {:>7} {:>6} {:>12} {:>12}\n", "block", "pass", "kernel", "M",
                            "N", "K", "batch", cycles ? "cycles" : "", "seconds");
   auto num = [](const nlohmann::json& k, const char* key) {
     return k.contains(key) ? std::to_string(k[key].get<std::int64_t>()) : std::string();
@@ -203,12 +203,12 @@ void print_text(const nlohmann::json& j) {
       const auto& k = ks[next];
       std::string label = k["name"].get<std::string>();
       if (k["kind"] == "elementwise") label += " (" + format_bytes(k["bytes"].get<double>()) + ")";
-      std::cout << fmt::format("{:<10} {:<16} {:<22} {:>7} {:>7} {:>7} {:>6} {:>12} {:>12}\n",
+      std::cout << fmt::format("{:<10} {:<16} {:<26} {:>7} {:>7} {:>7} {:>6} {:>12} {:>12}\n",
                                b["block"].get<std::string>(), b["pass"].get<std::string>(), label, num(k, "m"),
                                num(k, "n"), num(k, "k"), num(k, "batch"), num(k, "cycles"),
                                format_duration(k["seconds"].get<double>()));
     }
-    std::cout << fmt::format("{:<10} {:<16} {:<22} {:>7} {:>7} {:>7} {:>6} {:>12} {:>12}\n", b["block"].get<std::string>(),
+    std::cout << fmt::format("{:<10} {:<16} {:<26} {:>7} {:>7} {:>7} {:>6} {:>12} {:>12}\n", b["block"].get<std::string>(),
                              b["pass"].get<std::string>(), "= block total", "", "", "", "", num(b, "cycles"),
                              format_duration(b["seconds"].get<double>()));
   }
