@@ -23,7 +23,8 @@ nlohmann::json provenance(const Scenario& s, const std::string& compute_descript
           {"version", version_string()},
           {"platform", s.platform.description},
           {"network", std::move(network)},
-          {"compute", {{"preset", s.compute.preset}, {"model", s.compute.model}, {"description", compute_description}}},
+          {"compute", {{"preset", s.compute.preset}, {"model", s.compute.model}, {"lowering", s.compute.lowering},
+                       {"description", compute_description}}},
           {"workload", s.workload.kind},
           {"schedule", s.pipeline ? nlohmann::json(describe(schedule_options_for(s.parallel, s.pipeline->schedule)))
                                   : nlohmann::json(nullptr)},
@@ -98,7 +99,8 @@ std::string report_text(const nlohmann::json& r) {
     out += fmt::format("  schedule   {}\n", in["schedule"].get<std::string>());
   out += fmt::format("  platform   {}\n", in["platform"].get<std::string>());
   out += fmt::format("  network    {}\n", in["network"]["description"].get<std::string>());
-  out += fmt::format("  compute    {}\n", in["compute"]["description"].get<std::string>());
+  out += fmt::format("  compute    {}{}\n", in["compute"]["description"].get<std::string>(),
+                     in["compute"].value("lowering", "standard") == "standard" ? "" : ", isca25 GEMM lists");
   out += fmt::format("  version    {}\n\n", in["version"].get<std::string>());
   out += fmt::format("iteration time  {}\n\n", format_duration(r["iteration_time_s"].get<double>()));
 

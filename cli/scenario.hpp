@@ -19,6 +19,7 @@ inline constexpr int kScenarioSchema = 1;
 struct ComputeSpec {
   std::string preset = "a100";  // hardware preset of every host without its own <prop id="preset">
   std::string model;            // compute cost model; default_compute_model() when not given
+  std::string lowering = "standard";  // GEMMs a layer charges: "standard" or "isca25" (workloads/transformer_kernels.hpp)
 };
 
 struct CollectiveSpec {

@@ -8,6 +8,7 @@
 #include "common/text_file.hpp"
 #include "common/toml_reader.hpp"
 #include "compute/cost_model.hpp"
+#include "workloads/transformer_kernels.hpp"
 #include "platforms/star_generator.hpp"
 
 #ifndef CHIMERA_SOURCE_DIR
@@ -161,6 +162,12 @@ ComputeSpec read_compute(TomlTable& t) {
       throw t.error("model", fmt::format("unknown compute model '{}'", *m), models);
     c.model = *m;
   }
+  if (auto l = t.string("lowering", kLoweringModeChoices)) {
+    LoweringMode mode;
+    if (!parse_lowering_mode(*l, mode))
+      throw t.error("lowering", fmt::format("unknown lowering '{}'", *l), kLoweringModeChoices);
+    c.lowering = *l;
+  }
   t.reject_unknown_keys();
   return c;
 }
@@ -229,6 +236,8 @@ Scenario read_scenario(TomlTable& root, const std::string& file) {
   if (s.parallel.pp > 1 && !s.pipeline)
     throw parallel.error("pp", "pipeline parallelism needs a pipeline schedule, which this scenario does not set",
                          fmt::format("pp = 1, or a [schedule] table with kind = {}", kScheduleKindChoices));
+  if (s.pipeline && s.compute.lowering != "standard")
+    throw root.table("compute")->error("lowering", "the isca25 lowering is implemented for the Megatron workload, not for [schedule] pipelines", "\"standard\"");
   if (s.parallel.sp > 1)
     throw parallel.error("sp", "sequence parallelism is not part of the Megatron tensor-parallel workload", "sp = 1");
   if (s.parallel.ep > 1)

@@ -52,6 +52,7 @@ std::vector<Program> lower(const Scenario& s, CostModels& models, const std::vec
   in.plan = s.parallel;
   in.tp_algorithm = s.collectives.tp_algorithm;
   in.dp_algorithm = s.collectives.dp_algorithm;
+  parse_lowering_mode(s.compute.lowering, in.compute_lowering);  // validated by the scenario reader
   in.cost_model_of = [&](int rank) -> const ComputeCostModel& { return models.get(rank_presets.at(rank)); };
   return lower_megatron(in);
 }

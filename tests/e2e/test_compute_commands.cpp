@@ -214,3 +214,42 @@ TEST_CASE("compute e2e: bad input is a clear error with exit code 2") {
   expect_input_error("layer --model gpt2-medium --preset isca25 --compute-model magic", {"--compute-model", "systolic"});
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("compute e2e: a scenario can charge the isca25 GEMM lists") {
+  const std::string base = R"(schema = 1
+[model]
+name = "gpt2-medium"
+layers = 1
+sequence = 256
+micro_batch = 1
+[parallel]
+tp = 2
+[platform.generator]
+kind = "star"
+gpus = 2
+[compute]
+preset = "isca25"
+)";
+  std::string dir = temp_dir();
+  std::string path = dir + "/isca25.toml";
+  { std::ofstream(path) << base << "lowering = \"isca25\"\n"; }
+  auto r = run_cli("run '" + path + "' --json");
+  CAPTURE(r.err);
+  REQUIRE(r.exit_code == 0);
+  json j = json::parse(r.out);
+  CHECK(j["inputs"]["compute"]["lowering"] == "isca25");
+  // One layer, one micro-batch: forward 72104 + input-gradient 76700 + weight-gradient 63428
+  // cycles (the research's GEMM files, see the layer test), half per rank, at 1 GHz; plus the
+  // optimizer's element-wise pass: (4h^2 + 4h + 2hf + f + h + 4h) / tp parameters with h = 1024,
+  // f = 4096 -> 6298112, times 34 bytes (fp32 Adam state and the fp16 copy) at 50 GB/s.
+  const double layer_s = 212232e-9 / 2;
+  const double adam_s = 6298112.0 * 34 / 50e9;
+  CHECK(j["ranks"][0]["compute_busy_s"].get<double>() == doctest::Approx(layer_s + adam_s));
+
+  { std::ofstream(path) << base << "lowering = \"fast\"\n"; }
+  auto bad = run_cli("run '" + path + "'");
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("compute.lowering") != std::string::npos);
+  CHECK(bad.err.find("standard or isca25") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
