@@ -6,6 +6,7 @@
 
 #include <iostream>
 #include <optional>
+#include <stdexcept>
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
@@ -35,18 +36,21 @@ HardwarePreset preset_for_option(const std::string& name) {
   }
 }
 
-void require_positive(const char* option, std::int64_t v) {
-  if (v < 1) throw option_error(option, fmt::format("must be >= 1 (got {})", v), "an integer >= 1");
+void require_positive(const char* option, std::int64_t v, std::int64_t max = kMaxGemmDimension) {
+  if (v < 1) throw option_error(option, fmt::format("must be >= 1 (got {})", v), fmt::format("an integer from 1 to {}", max));
+  if (v > max) throw option_error(option, fmt::format("{} is too large", v), fmt::format("an integer from 1 to {}", max));
 }
+
+constexpr std::int64_t kMaxArraySide = 65536, kMaxArrays = std::int64_t(1) << 24;
 
 // The preset's configuration with the command line's overrides applied.
 SystolicConfig configure(const GemmOptions& o, const HardwarePreset& p) {
   SystolicConfig c = p.systolic;
   if (o.dataflow && !parse_dataflow(*o.dataflow, c.array.dataflow))
     throw option_error("--dataflow", fmt::format("unknown dataflow '{}'", *o.dataflow), kDataflowChoices);
-  if (o.rows) require_positive("--rows", *o.rows), c.array.rows = *o.rows;
-  if (o.cols) require_positive("--cols", *o.cols), c.array.cols = *o.cols;
-  if (o.arrays) require_positive("--arrays", *o.arrays), c.arrays = *o.arrays;
+  if (o.rows) require_positive("--rows", *o.rows, kMaxArraySide), c.array.rows = *o.rows;
+  if (o.cols) require_positive("--cols", *o.cols, kMaxArraySide), c.array.cols = *o.cols;
+  if (o.arrays) require_positive("--arrays", *o.arrays, kMaxArrays), c.arrays = *o.arrays;
   if (o.bandwidth_mode && !parse_bandwidth_mode(*o.bandwidth_mode, c.bandwidth_mode))
     throw option_error("--bandwidth-mode", fmt::format("unknown bandwidth mode '{}'", *o.bandwidth_mode),
                        kBandwidthModeChoices);
@@ -156,7 +160,12 @@ void add_gemm_command(CLI::App& app) {
     require_positive("--batch", o->batch);
     HardwarePreset p = preset_for_option(o->preset);
     SystolicConfig c = configure(*o, p);
-    GemmCost g = systolic_gemm(c, o->m, o->n, o->k, o->batch);
+    GemmCost g;
+    try {
+      g = systolic_gemm(c, o->m, o->n, o->k, o->batch);
+    } catch (const std::invalid_argument& e) {  // a cycle count beyond 64 bits
+      throw option_error("--m/--n/--k", e.what(), "a smaller GEMM");
+    }
     nlohmann::json j = to_json(*o, p, c, g);
     if (o->json) return print_json(j);
     print_text(j, p);

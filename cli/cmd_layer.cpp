@@ -8,6 +8,7 @@
 #include <cmath>
 #include <iostream>
 #include <optional>
+#include <stdexcept>
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
@@ -50,7 +51,9 @@ auto from_option(const char* option, F&& load) {
 ModelSpec layer_model(const LayerOptions& o) {
   ModelSpec m = from_option("--model", [&] { return load_zoo_model(o.model); });
   auto positive = [](const char* option, std::int64_t v) {
-    if (v < 1) throw option_error(option, fmt::format("must be >= 1 (got {})", v), "an integer >= 1");
+    constexpr std::int64_t kMax = 1 << 20;  // keeps tokens = batch * seq within the GEMM limit
+    if (v < 1 || v > kMax)
+      throw option_error(option, fmt::format("{} is out of range", v), fmt::format("an integer from 1 to {}", kMax));
   };
   if (o.seq) positive("--seq", *o.seq), m.sequence = static_cast<int>(*o.seq);
   if (o.batch) positive("--batch", *o.batch), m.micro_batch = static_cast<int>(*o.batch);
@@ -75,6 +78,13 @@ LayerSharding layer_sharding(const LayerOptions& o, const ModelSpec& m) {
                          "a divisor of the expert count");
   }
   return s;
+}
+
+// Costs every GEMM once up front so that a shape beyond the model's limits is an input error.
+void systolic_check(const SystolicCostModel* model, const std::vector<Kernel>& kernels) {
+  if (!model) return;
+  for (const Kernel& k : kernels)
+    if (k.kind == Kernel::Kind::gemm) (void)model->gemm_cost(k.m, k.n, k.k, k.batch);
 }
 
 struct BlockPass {
@@ -106,7 +116,13 @@ nlohmann::json run_layer(const LayerOptions& o) {
   nlohmann::json kernels = nlohmann::json::array();
   for (LayerBlock b : blocks)
     for (LayerPass p : kPasses) {
-      BlockPass bp{b, p, transformer_block_kernels(m, shard, b, p)};
+      BlockPass bp{b, p, {}};
+      try {
+        bp.kernels = transformer_block_kernels(m, shard, b, p);
+        systolic_check(systolic, bp.kernels);
+      } catch (const std::invalid_argument& e) {
+        throw option_error("--model", e.what(), "a layer whose GEMMs fit the model's limits");
+      }
       bp.seconds = cost_kernels(bp.kernels, *model, m.bytes_per_element, share);
       for (const Kernel& k : bp.kernels) {
         nlohmann::json j = {{"block", to_string(b)}, {"pass", to_string(p)}, {"name", k.name},

@@ -14,15 +14,20 @@ namespace chimera {
 namespace {
 
 constexpr double kPeakTolerance = 0.005;  // derived vs vendor peak
+constexpr std::int64_t kMaxArraySide = 65536;
+constexpr std::int64_t kMaxArrays = std::int64_t(1) << 24;
 
 void read_array(TomlTable& a, HardwarePreset& p) {
   SystolicConfig& s = p.systolic;
   s.array.rows = a.require_integer("rows", "array rows (ScaleSim ArrayHeight), >= 1");
   s.array.cols = a.require_integer("cols", "array columns (ScaleSim ArrayWidth), >= 1");
-  if (s.array.rows < 1) throw a.error("rows", fmt::format("must be >= 1 (got {})", s.array.rows), "an integer >= 1");
-  if (s.array.cols < 1) throw a.error("cols", fmt::format("must be >= 1 (got {})", s.array.cols), "an integer >= 1");
+  if (s.array.rows < 1 || s.array.rows > kMaxArraySide)
+    throw a.error("rows", fmt::format("{} is out of range", s.array.rows), "an integer from 1 to 65536");
+  if (s.array.cols < 1 || s.array.cols > kMaxArraySide)
+    throw a.error("cols", fmt::format("{} is out of range", s.array.cols), "an integer from 1 to 65536");
   if (auto c = a.integer("count", "arrays working in parallel, >= 1")) {
-    if (*c < 1) throw a.error("count", fmt::format("must be >= 1 (got {})", *c), "an integer >= 1");
+    if (*c < 1 || *c > kMaxArrays)
+      throw a.error("count", fmt::format("{} is out of range", *c), "an integer from 1 to 16777216");
     s.arrays = *c;
   }
   std::string df = a.require_string("dataflow", kDataflowChoices);

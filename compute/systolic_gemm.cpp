@@ -68,11 +68,13 @@ std::int64_t stream_stall(double volume, double window, double demand, double bw
 }
 
 void check(const SystolicConfig& c, std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t batch) {
-  if (m < 1 || n < 1 || k < 1 || batch < 1)
-    throw std::invalid_argument("GEMM dimensions and batch must be >= 1 (got m=" + std::to_string(m) +
+  if (m < 1 || n < 1 || k < 1 || batch < 1 || m > kMaxGemmDimension || n > kMaxGemmDimension ||
+      k > kMaxGemmDimension || batch > kMaxGemmDimension)
+    throw std::invalid_argument("GEMM dimensions and batch must be between 1 and 2^40 (got m=" + std::to_string(m) +
                                 " n=" + std::to_string(n) + " k=" + std::to_string(k) +
                                 " batch=" + std::to_string(batch) + ")");
-  if (c.array.rows < 1 || c.array.cols < 1 || c.arrays < 1 || !(c.clock_hz > 0) || c.bytes_per_element < 1)
+  if (c.array.rows < 1 || c.array.cols < 1 || c.arrays < 1 || c.array.rows > kMaxGemmDimension ||
+      c.array.cols > kMaxGemmDimension || !(c.clock_hz > 0) || c.bytes_per_element < 1)
     throw std::invalid_argument("systolic config needs rows, cols, arrays, clock and bytes_per_element > 0");
   if (c.bandwidth_mode == BandwidthMode::user && !(c.dram_words_per_cycle > 0))
     throw std::invalid_argument("USER bandwidth mode needs a DRAM bandwidth > 0 words per cycle");
@@ -110,6 +112,12 @@ GemmCost systolic_gemm(const SystolicConfig& cfg, std::int64_t m, std::int64_t n
   g.mapping = map_gemm(m, n, k, cfg.array);
   g.batch = batch;
   g.arrays = cfg.arrays;
+  // Exact in 128 bits: reject what would overflow the 64-bit cycle count.
+  const __int128 folds128 = __int128(batch) * g.mapping.row_folds * g.mapping.col_folds;
+  const __int128 cycles128 = (folds128 + cfg.arrays - 1) / cfg.arrays * g.mapping.fold_cycles;
+  if (cycles128 > (__int128(1) << 62))
+    throw std::invalid_argument("GEMM too large: its cycle count exceeds 2^62 (m=" + std::to_string(m) +
+                                " n=" + std::to_string(n) + " k=" + std::to_string(k) + ")");
   const std::int64_t all_folds = batch * g.mapping.folds();
   g.waves = ceil_div(all_folds, cfg.arrays);
   g.compute_cycles = g.waves * g.mapping.fold_cycles - 1;

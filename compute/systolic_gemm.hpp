@@ -84,7 +84,11 @@ struct GemmCost {
   bool memory_bound() const { return dram_floor_seconds > compute_seconds; }
 };
 
-// Requires m, n, k, batch >= 1 and a valid config; throws std::invalid_argument otherwise.
+// Largest m, n, k or batch accepted (2^40), so that fold counts stay exact in 64 bits.
+inline constexpr std::int64_t kMaxGemmDimension = std::int64_t(1) << 40;
+
+// Requires 1 <= m, n, k, batch <= kMaxGemmDimension, a valid config, and a cycle count below
+// 2^62; throws std::invalid_argument otherwise.
 GemmCost systolic_gemm(const SystolicConfig& cfg, std::int64_t m, std::int64_t n, std::int64_t k,
                        std::int64_t batch = 1);
 

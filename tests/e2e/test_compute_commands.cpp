@@ -200,6 +200,10 @@ TEST_CASE("compute e2e: bad input is a clear error with exit code 2") {
   expect_input_error("gemm --preset isca25 --m 4 --n 4 --k 4 --bandwidth-mode auto", {"--bandwidth-mode", "calc or user"});
   expect_input_error("gemm --preset isca25 --m 4 --n 4 --k 4 --bandwidth-mode user --bandwidth 0", {"--bandwidth"});
   expect_input_error("gemm --preset isca25 --m four --n 4 --k 4", {"--m"});
+  expect_input_error("gemm --preset isca25 --m 99999999999999999999 --n 4 --k 4", {"--m"});
+  expect_input_error("gemm --preset isca25 --m 4 --n 4 --k 4 --rows 70000", {"--rows", "too large"});
+  expect_input_error("gemm --preset isca25 --m 1099511627776 --n 1099511627776 --k 1099511627776 --rows 1 --cols 1",
+                     {"--m/--n/--k", "2^62"});
   std::string dir = temp_dir();
   std::string bad = dir + "/bad.toml";
   { std::ofstream(bad) << std::string(kTinyPreset).replace(std::string(kTinyPreset).find("rows = 4"), 8, "rows = -4"); }
@@ -208,6 +212,7 @@ TEST_CASE("compute e2e: bad input is a clear error with exit code 2") {
   expect_input_error("layer --model gpt2-medium --preset '" + bad + "'", {"bad.toml:3", "array.rows"});
   expect_input_error("layer --model gpt2-medium --preset isca25 --tp 5", {"--tp", "does not divide"});
   expect_input_error("layer --model gpt2-medium --preset isca25 --seq 0", {"--seq"});
+  expect_input_error("layer --model gpt2-medium --preset isca25 --seq 2000000", {"--seq", "out of range"});
   expect_input_error("layer --model gpt2-medium --preset isca25 --lowering fast", {"--lowering", "standard or isca25"});
   expect_input_error("layer --model gpt2-medium --preset isca25 --ep 2", {"--ep", "no experts"});
   expect_input_error("layer --model deepspeed-moe-1.3b --preset isca25 --ep 3", {"--ep", "does not divide"});

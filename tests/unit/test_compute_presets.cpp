@@ -108,6 +108,8 @@ TEST_CASE("compute: malformed presets are input errors naming the key") {
   CHECK(error_of(replace(kMinimal, "dataflow = \"ws\"", "dataflow = \"rs\"")).find("array.dataflow") != std::string::npos);
   CHECK(error_of(replace(kMinimal, "rows = 4", "rows = 0")).find("array.rows") != std::string::npos);
   CHECK(error_of(replace(kMinimal, "rows = 4", "rows = 4.5")).find("array.rows") != std::string::npos);
+  CHECK(error_of(replace(kMinimal, "cols = 8", "cols = 100000")).find("array.cols") != std::string::npos);
+  CHECK(error_of(replace(kMinimal, "count = 2", "count = 0")).find("array.count") != std::string::npos);
   CHECK(error_of(replace(kMinimal, "clock_mhz = 500", "clock_mhz = -1")).find("clock_mhz") != std::string::npos);
   CHECK(error_of(replace(kMinimal, "[sram]\n", "[sram]\ncache = 3\n")).find("sram.cache") != std::string::npos);
   CHECK(error_of(replace(kMinimal, "ifmap = \"1KiB\"\n", "")).find("sram.ifmap") != std::string::npos);

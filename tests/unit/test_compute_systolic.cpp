@@ -235,6 +235,10 @@ TEST_CASE("compute: bad GEMM dimensions are rejected") {
   CHECK_THROWS_AS(systolic_gemm(cfg, 0, 1, 1), std::invalid_argument);
   CHECK_THROWS_AS(systolic_gemm(cfg, 1, -4, 1), std::invalid_argument);
   CHECK_THROWS_AS(systolic_gemm(cfg, 1, 1, 1, 0), std::invalid_argument);
+  CHECK_THROWS_AS(systolic_gemm(cfg, kMaxGemmDimension + 1, 1, 1), std::invalid_argument);
+  // 2^40 cubed on a 1x1 array: 2^80 folds, far beyond 64-bit cycle counts.
+  SystolicConfig tiny = one_array(1, 1, Dataflow::os);
+  CHECK_THROWS_AS(systolic_gemm(tiny, kMaxGemmDimension, kMaxGemmDimension, kMaxGemmDimension), std::invalid_argument);
   cfg.array.rows = 0;
   CHECK_THROWS_AS(systolic_gemm(cfg, 1, 1, 1), std::invalid_argument);
 }
