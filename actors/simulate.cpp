@@ -56,6 +56,10 @@ void stream_actor(CommContext* ctx, RankRuntime* rt, std::vector<OpIndex> ops) {
       std::unique_lock lock(*rt->mutex);
       rt->dependency_done->wait(lock, [&] { return deps_done(*rt, op); });
     }
+    if (auto* b = ctx->barrier()) {  // the compat engine's global compute barrier
+      b->wait_for_turn();
+      if (op.kind == OpKind::compute) b->begin_compute(op.duration_s);
+    }
     (*rt->timings)[i].start_s = s4u::Engine::get_clock();
     execute(*ctx, *rt, op);
     (*rt->timings)[i].end_s = s4u::Engine::get_clock();
@@ -119,6 +123,7 @@ struct Simulation::Impl {
   LoadedPlatform platform;
   std::vector<std::string> host_names;
   CollectiveOptions collectives;
+  bool link_stats = false;
   bool ran = false;
 };
 
@@ -128,7 +133,8 @@ Simulation::Simulation(const SimulationOptions& options, int ranks) : impl_(std:
   impl_->argv.push_back(nullptr);
   int argc = static_cast<int>(impl_->args.size());
   impl_->engine = std::make_unique<s4u::Engine>(&argc, impl_->argv.data());
-  impl_->platform = load_platform(*impl_->engine, options.platform, ranks);
+  impl_->platform = load_platform(*impl_->engine, options.platform, ranks, options.network);
+  impl_->link_stats = options.link_stats;
   for (auto* h : impl_->platform.rank_hosts) impl_->host_names.push_back(h->get_name());
   impl_->collectives = options.collectives;
   if (impl_->collectives.platform_default == CollectiveAlgorithm::automatic) {
@@ -188,6 +194,8 @@ SimulationResult Simulation::run(const std::vector<Program>& programs) {
 
   bool deadlocked = false;
   s4u::Engine::on_deadlock_cb([&] { deadlocked = true; });
+  std::optional<LinkStatsCollector> link_stats;
+  if (impl_->link_stats) link_stats.emplace();
   impl_->engine->run();
 
   bool unfinished = std::any_of(runtimes.begin(), runtimes.end(), [](const RankRuntime& rt) {
@@ -202,6 +210,7 @@ SimulationResult Simulation::run(const std::vector<Program>& programs) {
   result.bytes_sent = ctx.bytes_sent;
   result.bytes_sent_by_rank.assign(ctx.bytes_sent_by_rank.begin(), ctx.bytes_sent_by_rank.begin() + ranks);
   result.messages_sent = ctx.messages_sent;
+  if (link_stats) result.link_stats = link_stats->result();
   return result;
 }
 

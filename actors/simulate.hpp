@@ -4,11 +4,13 @@
 // so communication overlaps compute wherever dependencies allow. One simulation per process:
 // SimGrid allows a single engine.
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "collectives/comm_context.hpp"
+#include "platforms/link_stats.hpp"
 #include "platforms/network_settings.hpp"
 #include "platforms/platform_spec.hpp"
 #include "workloads/program.hpp"
@@ -21,6 +23,8 @@ struct SimulationOptions {
   // Granularity, chunking, local reduction costs. `platform_default` is read from the
   // platform (root zone <prop id="collective_algorithm">) when left automatic.
   CollectiveOptions collectives;
+  // Per-link bytes and busy time (platforms/link_stats.hpp); off: no signal is listened to.
+  bool link_stats = false;
 };
 
 struct OpTiming {
@@ -35,6 +39,7 @@ struct SimulationResult {
   double bytes_sent = 0;                        // all messages of all ranks
   std::vector<double> bytes_sent_by_rank;
   std::uint64_t messages_sent = 0;
+  std::optional<LinkStats> link_stats;  // when SimulationOptions::link_stats
 };
 
 // Thrown when the programs cannot finish (a receive without its send, a collective some

@@ -23,7 +23,7 @@ void add_program_command(CLI::App& app) {
   cmd->add_flag("--json", opt->json, "Print the program as one JSON object");
   cmd->callback([opt] {
     Scenario s = load_scenario(opt->scenario);
-    int world = s.parallel.world_size();
+    int world = s.ranks();
     if (opt->rank < 0 || opt->rank >= world)
       throw option_error("--rank", fmt::format("rank {} is outside the scenario's {} ranks", opt->rank, world),
                          fmt::format("0 to {}", world - 1));

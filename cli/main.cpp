@@ -18,9 +18,12 @@ int main(int argc, char** argv) {
   chimera::add_run_command(app);
   chimera::add_program_command(app);
   chimera::add_collective_command(app);
+  chimera::add_fusion_command(app);
+  chimera::add_sweep_command(app);
   chimera::add_platform_command(app);
   chimera::add_schedule_command(app);
   chimera::add_tune_command(app);
+  chimera::add_playground_command(app);
   chimera::add_gemm_command(app);
   chimera::add_layer_command(app);
   chimera::add_plan_command(app);

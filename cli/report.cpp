@@ -7,9 +7,19 @@
 
 #include "cli/pipeline_report.hpp"
 #include "common/units.hpp"
+#include "platforms/link_stats.hpp"
 #include "version.hpp"
 
 namespace chimera {
+
+std::string describe_workload(const Scenario& s) {
+  if (!s.workload.e2e) return s.workload.kind;
+  const E2EConfig& c = *s.workload.e2e;
+  return fmt::format("isca25-e2e {} {} {} on {}{}{}{}", to_string(c.pair), to_string(c.variant), to_string(c.pass),
+                     c.interconnect, c.scaling ? " (64-node)" : "",
+                     c.sp == SpSemantics::megatron ? ", megatron SP semantics" : "",
+                     s.engine.compute_barrier ? ", compat compute barrier" : "");
+}
 
 nlohmann::json provenance(const Scenario& s, const std::string& compute_description) {
   nlohmann::json network = {{"model", network_model_name(s.network.model)},
@@ -25,7 +35,10 @@ nlohmann::json provenance(const Scenario& s, const std::string& compute_descript
           {"network", std::move(network)},
           {"compute", {{"preset", s.compute.preset}, {"model", s.compute.model}, {"lowering", s.compute.lowering},
                        {"description", compute_description}}},
-          {"workload", s.workload.kind},
+          {"workload", describe_workload(s)},
+          {"engine", {{"compute_barrier", s.engine.compute_barrier},
+                      {"granularity", s.collectives.granularity == Granularity::aggregated ? "aggregated" : "step"},
+                      {"local_reduction", s.collectives.local_reduction}}},
           {"schedule", s.pipeline ? nlohmann::json(describe(schedule_options_for(s.parallel, s.pipeline->schedule)))
                                   : nlohmann::json(nullptr)},
           {"model", {{"name", s.model.name},
@@ -43,7 +56,7 @@ nlohmann::json provenance(const Scenario& s, const std::string& compute_descript
                         {"sp", s.parallel.sp},
                         {"ep", s.parallel.ep},
                         {"micro_batches", s.parallel.micro_batches},
-                        {"gpus", s.parallel.world_size()}}}};
+                        {"gpus", s.ranks()}}}};
 }
 
 nlohmann::json report_json(const Scenario& s, const ScenarioRun& run) {
@@ -77,6 +90,8 @@ nlohmann::json report_json(const Scenario& s, const ScenarioRun& run) {
                       {"bytes_sent", run.result.bytes_sent}}},
           {"ranks", std::move(ranks)},
           {"inputs", provenance(s, run.compute_description)}};
+  // Opt-in ([output] link_stats = true); the 1000 busiest links at most.
+  if (run.result.link_stats) out["link_stats"] = link_stats_json(*run.result.link_stats, 1000);
   if (run.pipeline) out["pipeline"] = pipeline_report_json(s, run);
   return out;
 }
@@ -124,6 +139,7 @@ std::string report_text(const nlohmann::json& r) {
                      format_duration(t["mean_exposed_comm_s"].get<double>()), format_duration(t["mean_idle_s"].get<double>()));
   out += fmt::format("\n{} ops, {} messages, {} sent over the network\n", t["ops"].get<std::size_t>(),
                      t["messages"].get<std::uint64_t>(), format_bytes(t["bytes_sent"].get<double>()));
+  if (r.contains("link_stats")) out += "\n" + link_stats_text(r["link_stats"], r["iteration_time_s"].get<double>());
   if (r.contains("pipeline")) out += "\n" + pipeline_report_text(r["pipeline"]);
   return out;
 }

@@ -7,6 +7,8 @@
 #include "common/input_error.hpp"
 #include "platforms/network_settings.hpp"
 #include "platforms/platform_spec.hpp"
+#include "collectives/comm_context.hpp"
+#include "workloads/isca25_e2e.hpp"
 #include "workloads/model_spec.hpp"
 #include "workloads/parallel_plan.hpp"
 #include "workloads/pipeline_lowering.hpp"
@@ -25,17 +27,30 @@ struct ComputeSpec {
 struct CollectiveSpec {
   CollectiveAlgorithm tp_algorithm = CollectiveAlgorithm::automatic;
   CollectiveAlgorithm dp_algorithm = CollectiveAlgorithm::automatic;
+  Granularity granularity = Granularity::step;
+  bool local_reduction = false;  // reduce after each receive at the rank's preset's reduction cost
 };
 
 // Which lowering turns the model and plan into programs.
 struct WorkloadSpec {
   std::string kind = "megatron";  // dense layer stack with Megatron tensor/data parallelism
+  // kind = "isca25-e2e": the ISCA'25 end-to-end streams (workloads/isca25_e2e.hpp), which place
+  // their own stages on the interconnect's hosts.
+  std::optional<E2EConfig> e2e;
+};
+
+// How the engine runs programs.
+struct EngineSpec {
+  // The research engine's global compute barrier (collectives/comm_context.hpp); off: every
+  // GPU's streams overlap freely.
+  bool compute_barrier = false;
 };
 
 struct OutputSpec {
   std::string json;   // report as JSON
   std::string csv;    // per-rank table as CSV
   std::string trace;  // Chrome trace-event JSON
+  bool link_stats = false;  // per-link bytes and busy time in the report (platforms/link_stats.hpp)
 };
 
 struct Scenario {
@@ -50,6 +65,10 @@ struct Scenario {
   CollectiveSpec collectives;
   OutputSpec output;
   std::optional<PipelineSpec> pipeline;  // [schedule]: the pipeline schedule lowering the plan
+  EngineSpec engine;
+
+  // Ranks the scenario runs: tp x pp x dp, or the hosts of an isca25-e2e interconnect.
+  int ranks() const;
 };
 
 // Reads and validates a scenario file. Throws InputError (file, line, key, what is wrong,

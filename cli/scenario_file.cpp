@@ -9,7 +9,7 @@
 #include "common/toml_reader.hpp"
 #include "compute/cost_model.hpp"
 #include "workloads/transformer_kernels.hpp"
-#include "platforms/star_generator.hpp"
+#include "platforms/generator_registry.hpp"
 
 #ifndef CHIMERA_SOURCE_DIR
 #define CHIMERA_SOURCE_DIR "."
@@ -98,16 +98,10 @@ PlatformSpec read_platform(TomlTable& t, const std::string& scenario_file) {
                     "a path to a SimGrid XML file, relative to the scenario file");
     spec.description = spec.xml_file;
   } else {
-    std::string kind = gen->require_string("kind", "star");
-    if (kind != "star") throw gen->error("kind", fmt::format("unknown platform generator '{}'", kind), "star");
-    StarParams p;
-    if (auto v = gen->positive_integer("gpus")) p.gpus = static_cast<int>(*v);
-    if (auto v = gen->bandwidth("port_bandwidth")) p.port_bandwidth_Bps = *v;
-    if (auto v = gen->duration("port_latency")) p.port_latency_s = *v;
+    GeneratedPlatform g = generate_from_toml(*gen);
     gen->reject_unknown_keys();
-    spec.generated_xml = star_platform_xml(p);
-    spec.description = fmt::format("generator star (gpus={}, port_bandwidth={:g} B/s, port_latency={:g} s)", p.gpus,
-                                   p.port_bandwidth_Bps, p.port_latency_s);
+    spec.generated_xml = std::move(g.xml);
+    spec.description = std::move(g.description);
   }
   if (auto hosts = t.string_array("hosts", "host names, one per rank")) spec.rank_hosts = *hosts;
   t.reject_unknown_keys();
@@ -181,6 +175,11 @@ CollectiveSpec read_collectives(TomlTable& t) {
   };
   algo("tp_algorithm", c.tp_algorithm);
   algo("dp_algorithm", c.dp_algorithm);
+  if (auto g = t.string("granularity", "step, aggregated")) {
+    if (*g == "aggregated") c.granularity = Granularity::aggregated;
+    else if (*g != "step") throw t.error("granularity", fmt::format("unknown granularity '{}'", *g), "step, aggregated");
+  }
+  if (auto r = t.boolean("local_reduction")) c.local_reduction = *r;
   t.reject_unknown_keys();
   return c;
 }
@@ -200,8 +199,31 @@ OutputSpec read_output(TomlTable& t, const std::string& scenario_file) {
   o.json = path("json");
   o.csv = path("csv");
   o.trace = path("trace");
+  if (auto b = t.boolean("link_stats")) o.link_stats = *b;
   t.reject_unknown_keys();
   return o;
+}
+
+E2EConfig read_e2e(TomlTable& w, const ModelSpec& model) {
+  E2EConfig c;
+  c.model = model;
+  std::string pair = w.require_string("pair", "tp+pp, tp+sp (GPT) or tp+ep, sp+ep (MoE)");
+  if (!parse_fusion_pair(pair, c.pair)) throw w.error("pair", fmt::format("unknown pair '{}'", pair), kFusionPairChoices);
+  std::string variant = w.string("variant", "baseline, fused").value_or("baseline");
+  if (variant == "fused") c.variant = FusionVariant::fused;
+  else if (variant != "baseline") throw w.error("variant", fmt::format("unknown variant '{}'", variant), "baseline, fused");
+  if (auto p = w.string("pass", kE2EPassChoices); p && !parse_e2e_pass(*p, c.pass))
+    throw w.error("pass", fmt::format("unknown pass '{}'", *p), kE2EPassChoices);
+  c.interconnect = w.require_string("interconnect", kE2EInterconnectChoices);
+  c.scaling = w.boolean("scaling").value_or(false);
+  if (auto sp = w.string("sp_semantics", "research, megatron")) {
+    if (*sp == "megatron") c.sp = SpSemantics::megatron;
+    else if (*sp != "research") throw w.error("sp_semantics", fmt::format("unknown semantics '{}'", *sp), "research, megatron");
+  }
+  c.chunk_full_compute = w.boolean("chunk_full_compute").value_or(true);
+  w.reject_unknown_keys();
+  if (std::string problem = e2e_problem(c); !problem.empty()) throw w.error("pair", problem);
+  return c;
 }
 
 Scenario read_scenario(TomlTable& root, const std::string& file) {
@@ -212,15 +234,37 @@ Scenario read_scenario(TomlTable& root, const std::string& file) {
   if (*schema != kScenarioSchema)
     throw root.error("schema", fmt::format("unsupported schema version {}", *schema), "1");
   s.title = root.string("title", "a short description").value_or("");
-  if (auto w = root.table("workload")) {
-    if (auto k = w->string("kind", "megatron")) {
-      if (*k != "megatron") throw w->error("kind", fmt::format("unknown workload '{}'", *k), "megatron");
+  std::optional<TomlTable> workload = root.table("workload");
+  if (workload) {
+    if (auto k = workload->string("kind", "megatron, isca25-e2e")) {
+      if (*k != "megatron" && *k != "isca25-e2e")
+        throw workload->error("kind", fmt::format("unknown workload '{}'", *k), "megatron, isca25-e2e");
       s.workload.kind = *k;
     }
-    w->reject_unknown_keys();
   }
   TomlTable model = root.require_table("model", "a [model] table with a zoo `name` or explicit shape keys");
   s.model = read_model_spec(model);
+  if (auto t = root.table("engine")) {
+    if (auto b = t->boolean("compute_barrier")) s.engine.compute_barrier = *b;
+    t->reject_unknown_keys();
+  }
+  if (s.workload.kind == "isca25-e2e") {
+    s.workload.e2e = read_e2e(*workload, s.model);
+    if (root.has("parallel"))
+      throw root.error("parallel", "the isca25-e2e workload places its own stages on the interconnect",
+                       "no [parallel] table with kind = \"isca25-e2e\"");
+    if (root.has("schedule")) throw root.error("schedule", "the isca25-e2e workload runs one micro-batch, unpipelined");
+    TomlTable platform = root.require_table("platform", "a [platform] table with `file` or [platform.generator]");
+    s.platform = read_platform(platform, file);
+    if (auto t = root.table("network")) s.network = read_network(*t);
+    if (auto t = root.table("compute")) s.compute = read_compute(*t);
+    if (s.compute.model.empty()) s.compute.model = default_compute_model();
+    if (auto t = root.table("collectives")) s.collectives = read_collectives(*t);
+    if (auto t = root.table("output")) s.output = read_output(*t, file);
+    root.reject_unknown_keys();
+    return s;
+  }
+  if (workload) workload->reject_unknown_keys();
   TomlTable parallel = root.require_table("parallel", "a [parallel] table with tp, pp, dp, ...");
   s.parallel = read_parallel(parallel);
   TomlTable platform = root.require_table("platform", "a [platform] table with `file` or [platform.generator]");
@@ -253,6 +297,10 @@ Scenario read_scenario(TomlTable& root, const std::string& file) {
 }
 
 }  // namespace
+
+int Scenario::ranks() const {
+  return workload.e2e ? e2e_hosts(workload.e2e->interconnect, workload.e2e->scaling) : parallel.world_size();
+}
 
 Scenario parse_scenario(const std::string& toml_text, const std::string& file_name) {
   TomlTable root = TomlTable::parse_string(toml_text, file_name);

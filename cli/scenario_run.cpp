@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "common/input_error.hpp"
+#include "workloads/isca25_e2e.hpp"
 #include "workloads/megatron_lowering.hpp"
 
 namespace chimera {
@@ -33,6 +35,13 @@ class CostModels {
 // memory go to `pipeline` when given.
 std::vector<Program> lower(const Scenario& s, CostModels& models, const std::vector<std::string>& rank_presets,
                            std::optional<PipelineLowering>* pipeline = nullptr) {
+  if (s.workload.e2e) {  // the research's stage placements; one hardware for every device
+    for (const auto& p : rank_presets)
+      if (p != rank_presets.front())
+        throw InputError({s.file}, "platform", "the isca25-e2e workload needs one hardware preset on every host",
+                         "a homogeneous platform");
+    return lower_isca25_e2e(*s.workload.e2e, models.get(rank_presets.front()), s.compute.lowering == "isca25");
+  }
   if (s.pipeline) {
     PipelineLoweringInput pin;
     pin.model = s.model;
@@ -61,7 +70,7 @@ std::vector<Program> lower(const Scenario& s, CostModels& models, const std::vec
 
 std::vector<Program> lower_scenario(const Scenario& s) {
   CostModels models(s.compute.model);
-  std::vector<std::string> presets(s.parallel.world_size(), s.compute.preset);
+  std::vector<std::string> presets(s.ranks(), s.compute.preset);
   return lower(s, models, presets);
 }
 
@@ -69,7 +78,10 @@ ScenarioRun run_scenario(const Scenario& s) {
   SimulationOptions opt;
   opt.platform = s.platform;
   opt.network = s.network;
-  const int world = s.parallel.world_size();
+  opt.link_stats = s.output.link_stats;
+  opt.collectives.granularity = s.collectives.granularity;
+  opt.collectives.compute_barrier = s.engine.compute_barrier;
+  const int world = s.ranks();
   Simulation sim(opt, world);
 
   ScenarioRun run;
@@ -79,6 +91,11 @@ ScenarioRun run_scenario(const Scenario& s) {
   }
   CostModels models(s.compute.model);
   run.programs = lower(s, models, run.rank_presets, &run.pipeline);
+  if (s.collectives.local_reduction) {
+    std::vector<double> per_byte;
+    for (const auto& preset : run.rank_presets) per_byte.push_back(models.get(preset).reduction_seconds(1.0));
+    sim.set_reduction_costs(std::move(per_byte));
+  }
   run.compute_description = models.describe();
   run.result = sim.run(run.programs);
   run.stats = rank_time_stats(run.programs, run.result);

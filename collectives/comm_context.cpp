@@ -1,8 +1,11 @@
 #include "collectives/comm_context.hpp"
 
+#include <simgrid/s4u/Actor.hpp>
+#include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Link.hpp>
 #include <simgrid/s4u/NetZone.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <string>
@@ -46,7 +49,22 @@ double CommContext::route_latency(int src, int dst) {
   return latency;
 }
 
+void ComputeBarrier::wait_for_turn() const {
+  for (;;) {
+    double now = simgrid::s4u::Engine::get_clock();
+    if (now >= end || now == start) return;
+    simgrid::s4u::this_actor::sleep_until(end);
+  }
+}
+
+void ComputeBarrier::begin_compute(double seconds) {
+  double now = simgrid::s4u::Engine::get_clock();
+  if (now != start) start = now;
+  end = std::max(end, now + seconds + 1e-9);  // + one cycle of the study's 1 GHz clock
+}
+
 void send_bytes(CommContext& ctx, int src, int dst, int channel, double bytes) {
+  if (auto* b = ctx.barrier()) b->wait_for_turn();
   ctx.count_message(src, bytes);
   ctx.mailbox(src, dst, channel)->put(&payload_marker, static_cast<std::uint64_t>(std::llround(bytes)));
 }

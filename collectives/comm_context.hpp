@@ -32,6 +32,22 @@ struct CollectiveOptions {
   // The platform's preferred algorithm (a <prop id="collective_algorithm"> of its root zone),
   // used by `auto` when it fits the group.
   CollectiveAlgorithm platform_default = CollectiveAlgorithm::automatic;
+  // The research engine's global compute barrier (see ComputeBarrier); off by default.
+  bool compute_barrier = false;
+};
+
+// The ISCA'25 engine's rule (its Runner.py): when a compute starts anywhere, every event not
+// yet started anywhere waits until that compute ends (plus one cycle); transfers already
+// issued keep flowing, and computes ready at the same instant start together. Our default
+// engine has no such barrier: each GPU's streams overlap freely. This compat mode exists to
+// compare against the original.
+struct ComputeBarrier {
+  double start = -1;  // when the computes holding the barrier started
+  double end = 0;     // when everyone may go on
+  // Blocks the calling actor until an event may start now. Computes call begin_compute next.
+  void wait_for_turn() const;
+  // Registers a compute of `seconds` starting now.
+  void begin_compute(double seconds);
 };
 
 class CommContext {
@@ -46,6 +62,8 @@ class CommContext {
   // Summed latency of the route from src's host to dst's host (cached).
   double route_latency(int src, int dst);
   const CollectiveOptions& options() const { return options_; }
+  // The global compute barrier, or null when the engine runs without it.
+  ComputeBarrier* barrier() { return options_.compute_barrier ? &barrier_ : nullptr; }
 
   void count_message(int src, double bytes) {
     bytes_sent_by_rank[src] += bytes;
@@ -60,6 +78,7 @@ class CommContext {
   std::vector<simgrid::s4u::Host*> rank_hosts_;
   std::vector<int> node_of_;
   CollectiveOptions options_;
+  ComputeBarrier barrier_;
   std::unordered_map<std::uint64_t, simgrid::s4u::Mailbox*> mailboxes_;
   std::unordered_map<std::uint64_t, double> latencies_;
 };

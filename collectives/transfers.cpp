@@ -11,6 +11,8 @@ int payload_marker;
 }
 
 void exchange(CommContext& ctx, int rank, int channel, const std::vector<Send>& sends, const std::vector<int>& recv_from) {
+  // Each round is an event of its own for the compat compute barrier.
+  if (auto* b = ctx.barrier()) b->wait_for_turn();
   std::vector<simgrid::s4u::CommPtr> comms;
   comms.reserve(sends.size() + recv_from.size());
   std::vector<int*> sinks(recv_from.size(), nullptr);
@@ -28,7 +30,13 @@ void local_reduce(CommContext& ctx, int rank, double bytes) {
   const auto& per_byte = ctx.options().reduction_seconds_per_byte;
   if (per_byte.empty() || bytes <= 0) return;
   double seconds = bytes * per_byte[rank];
-  if (seconds > 0) simgrid::s4u::this_actor::sleep_for(seconds);
+  if (seconds <= 0) return;
+  // A local reduction is a compute event: under the compat barrier it holds everyone else.
+  if (auto* b = ctx.barrier()) {
+    b->wait_for_turn();
+    b->begin_compute(seconds);
+  }
+  simgrid::s4u::this_actor::sleep_for(seconds);
 }
 
 void extra_round_latency(CommContext& ctx, int from, int to, int rounds) {

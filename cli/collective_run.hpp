@@ -1,0 +1,31 @@
+#pragma once
+// One collective over a list of sizes, each size in its own simulation (so sizes never queue
+// behind each other): nccl-tests-style rows. Shared by `chimera-sim collective` and sweeps.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace chimera {
+
+struct CollectiveRequest {
+  std::string op = "allreduce";
+  std::string algo = "auto";
+  std::string ranks = "0-7";
+  std::string targets;  // multicast / m2ms
+  std::string shape;    // "4x2" for dimension-ordered algorithms
+  std::string platform;
+  std::vector<double> sizes = {1 << 20};
+  std::string network = "CM02";
+  std::string granularity = "step";
+  double reduction_seconds_per_byte = 0;
+  int tree_chunks = 0;
+  double payload_efficiency = 1.0;
+};
+
+// {"op", "algorithm", "ranks", ..., "rows": [{"bytes", "time_s", "algbw_Bps", "busbw_Bps",
+// "messages", "bytes_sent_by_rank"}]}. InputError (naming the option) for a bad request.
+nlohmann::json run_collective_request(const CollectiveRequest& request);
+void validate_collective_request(const CollectiveRequest& request);
+std::string collective_text(const nlohmann::json& result);
+
+}  // namespace chimera

@@ -1,0 +1,78 @@
+#pragma once
+// Sweep files: a cartesian product of parameter axes over one kind of point (a fusion pair, a
+// collective, or a whole scenario run). Each point is evaluated in its own process; results go
+// to a CSV with one row per point.
+//
+//   schema = 1
+//   kind = "fusion"                     # fusion | collective | run
+//   output = "../../results/x.csv"      # relative to the sweep file
+//   order = ["interconnect", "pair"]    # nesting of the axes, outermost first (default: file order of [axes] keys, sorted)
+//   [fixed]                             # parameters of every point
+//   case = "synthetic"
+//   [axes]
+//   pair = ["tp+pp", "tp+sp"]           # one parameter per axis value
+//   bytes = "4KiB:32MiB"                # a size sweep expands to its sizes
+//   [[axes.interconnect]]               # an axis whose values set several parameters together;
+//   name = "mesh2d-5x5"                 # `name` labels the value in the CSV
+//   platform = "../../platforms/isca25/mesh2d-5x5.xml"
+//   groups = "mesh2d-5x5"
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/input_error.hpp"
+
+namespace chimera {
+
+using ParamValue = std::variant<std::int64_t, double, bool, std::string>;
+
+struct Param {
+  std::string key;
+  ParamValue value;
+  SourceLocation where;
+};
+
+struct AxisValue {
+  std::string label;
+  std::vector<Param> params;
+};
+
+struct Axis {
+  std::string name;
+  std::vector<AxisValue> values;
+};
+
+struct SweepSpec {
+  std::string file;
+  std::string title;
+  std::string kind;
+  std::string output;  // resolved path
+  std::vector<Param> fixed;
+  std::vector<Axis> axes;  // outermost first
+  std::size_t point_count() const;
+};
+
+struct SweepPoint {
+  std::size_t index = 0;
+  std::vector<std::string> labels;  // one per axis
+  std::vector<Param> params;        // fixed, then each axis value's (later ones win)
+};
+
+// Reads and validates a sweep file, including every point's parameters (InputError with the
+// line of the offending value).
+SweepSpec load_sweep(const std::string& path);
+SweepPoint sweep_point(const SweepSpec& s, std::size_t index);
+
+// What a kind of point needs and produces.
+std::vector<std::string> sweep_kinds();
+std::vector<std::string> result_columns(const std::string& kind);
+// Checks a point's parameters without running it.
+void validate_point(const SweepSpec& s, const SweepPoint& p);
+// Runs one point (in the calling process: call from a worker) and returns its result columns.
+nlohmann::json evaluate_point(const SweepSpec& s, const SweepPoint& p);
+
+std::string param_text(const ParamValue& v);
+
+}  // namespace chimera

@@ -1,0 +1,139 @@
+#!/usr/bin/python3
+"""Figures and speedup tables of the ISCA'25 fusion study from the sweep CSVs.
+
+    /usr/bin/python3 results/plot_isca25.py            # all figures present
+    /usr/bin/python3 results/plot_isca25.py --markdown # also print the speedup tables
+
+Reads results/isca25/{synthetic,forward,backward,backward-pipeline,scaling}.csv (written by
+`chimera-sim sweep scenarios/isca25/<name>.toml`), writes the PNGs next to them.
+"""
+import csv
+import math
+import os
+import sys
+from collections import defaultdict
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "isca25")
+PAIRS = ["tp+pp", "tp+sp", "tp+ep", "pp+ep", "pp+sp", "sp+ep"]
+
+
+def rows(name):
+    path = os.path.join(HERE, name + ".csv")
+    if not os.path.exists(path):
+        return None
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def geomean(xs):
+    xs = [x for x in xs if x > 0]
+    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else float("nan")
+
+
+def synthetic(markdown):
+    data = rows("synthetic")
+    if not data:
+        return
+    interconnects = list(dict.fromkeys(r["interconnect"] for r in data))
+    fig, axes = plt.subplots(len(interconnects), len(PAIRS), figsize=(3.0 * len(PAIRS), 2.6 * len(interconnects)),
+                             sharex=True, squeeze=False)
+    table = defaultdict(dict)
+    for i, ic in enumerate(interconnects):
+        for j, pair in enumerate(PAIRS):
+            pts = sorted((float(r["bytes"]), r) for r in data if r["interconnect"] == ic and r["pair"] == pair)
+            ax = axes[i][j]
+            if not pts:
+                ax.set_visible(False)
+                continue
+            x = [p[0] for p in pts]
+            ax.plot(x, [float(r["baseline_Bps"]) / 1e9 for _, r in pts], "o-", ms=3, label="baseline")
+            ax.plot(x, [float(r["fused_Bps"]) / 1e9 for _, r in pts], "s-", ms=3, label="fused")
+            ax.set_xscale("log", base=2)
+            ax.grid(alpha=0.3)
+            if i == 0:
+                ax.set_title(pair.upper())
+            if j == 0:
+                ax.set_ylabel(f"{ic}\nGB/s (M / time)")
+            if i == len(interconnects) - 1:
+                ax.set_xlabel("M (bytes)")
+            sp = [float(r["speedup"]) for _, r in pts]
+            table[ic][pair] = (geomean(sp), min(sp), max(sp), float(pts[-1][1]["speedup"]))
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle("Synthetic fusion study: message bandwidth, baseline vs fused (chimera-sim, CM02 flow model)")
+    fig.tight_layout()
+    fig.savefig(os.path.join(HERE, "synthetic.png"), dpi=110)
+    if markdown:
+        print("\n### Synthetic: speedup (baseline / fused), geometric mean over the 14 sizes [min, max], at 32 MiB\n")
+        print("| interconnect | " + " | ".join(p.upper() for p in PAIRS) + " |")
+        print("|---|" + "---|" * len(PAIRS))
+        for ic in interconnects:
+            cells = []
+            for p in PAIRS:
+                g, lo, hi, big = table[ic].get(p, (float("nan"),) * 4)
+                cells.append(f"{g:.2f} [{lo:.2f}, {hi:.2f}] / {big:.2f}")
+            print(f"| {ic} | " + " | ".join(cells) + " |")
+
+
+def e2e(name, title, markdown):
+    data = rows(name)
+    if not data:
+        return
+    groups = list(dict.fromkeys(r["model_pair"] for r in data))
+    interconnects = list(dict.fromkeys(r["interconnect"] for r in data))
+    speed = {}
+    for r in data:
+        key = (r["model_pair"], r["interconnect"], r["engine.compute_barrier"])
+        speed.setdefault(key, {})[r["workload.variant"]] = float(r["iteration_time_s"])
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4), squeeze=False)
+    for k, barrier in enumerate(["false", "true"]):
+        ax = axes[0][k]
+        width = 0.8 / len(interconnects)
+        for i, ic in enumerate(interconnects):
+            ys = []
+            for g in groups:
+                v = speed.get((g, ic, barrier), {})
+                ys.append(v["baseline"] / v["fused"] if "baseline" in v and "fused" in v else 0)
+            ax.bar([x + i * width for x in range(len(groups))], ys, width, label=ic)
+        ax.axhline(1.0, color="k", lw=0.8)
+        ax.set_xticks([x + width * (len(interconnects) - 1) / 2 for x in range(len(groups))])
+        ax.set_xticklabels(groups, fontsize=8)
+        ax.set_ylabel("speedup (baseline / fused)")
+        ax.set_title("chimera-sim engine" if barrier == "false" else "with the original's global compute barrier")
+        ax.grid(axis="y", alpha=0.3)
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(os.path.join(HERE, name + ".png"), dpi=110)
+    if markdown:
+        print(f"\n### {title}: speedup (baseline / fused); latency baseline -> fused in ms\n")
+        print("| model / pair | engine | " + " | ".join(interconnects) + " |")
+        print("|---|---|" + "---|" * len(interconnects))
+        for g in groups:
+            for barrier in ["false", "true"]:
+                cells = []
+                for ic in interconnects:
+                    v = speed.get((g, ic, barrier), {})
+                    if "baseline" in v and "fused" in v:
+                        cells.append(f"{v['baseline'] / v['fused']:.3f} ({v['baseline'] * 1e3:.3f} -> {v['fused'] * 1e3:.3f})")
+                    else:
+                        cells.append("-")
+                engine = "streams" if barrier == "false" else "compat barrier"
+                print(f"| {g} | {engine} | " + " | ".join(cells) + " |")
+
+
+def main():
+    markdown = "--markdown" in sys.argv
+    synthetic(markdown)
+    e2e("forward", "Forward (Fig. 11)", markdown)
+    e2e("backward", "Backward (Fig. 11a)", markdown)
+    e2e("backward-pipeline", "Backward-Pipeline (Fig. 11b)", markdown)
+    e2e("scaling", "Forward, 64-device interconnects (scaling)", markdown)
+
+
+if __name__ == "__main__":
+    main()
