@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <stdexcept>
 
 namespace chimera::metis {
 
@@ -45,13 +46,11 @@ void LayerBalancer::fill(const double* c, int S) {
   cap_.assign(c, c + S);
   std::fill(owner_.begin(), owner_.end(), -1);
   stage_min_.assign(S, n_);
-  stage_max_.assign(S, -1);
   stage_count_.assign(S, 0);
   auto assign = [&](int j, int s) {
     owner_[j] = s;
     cap_[s] -= e[j];
     stage_min_[s] = std::min(stage_min_[s], j);
-    stage_max_[s] = std::max(stage_max_[s], j);
     ++stage_count_[s];
   };
   // 1. Forward fill of stages 0..S-2; the sub-layer that does not fit is skipped.
@@ -73,32 +72,44 @@ void LayerBalancer::fill(const double* c, int S) {
     if (stage_count_[last] < H || (j + 1 == stage_min_[last] && cap_[last] > e[j])) assign(j, last);
   }
   // 3. Leftovers: between the stages around them, to the one with the most capacity left.
+  // Stage ranges are ordered (checked below), so "the stage whose largest index is the
+  // largest below j" owns the nearest assigned index below j, and likewise above.
   for (int j = 0; j < n_; ++j) {
     if (owner_[j] != -1) continue;
-    int lower = 0, upper = S - 1, best_below = -1, best_above = n_;
-    for (int s = 0; s < S; ++s) {
-      if (stage_count_[s] == 0) continue;
-      if (stage_max_[s] < j && stage_max_[s] > best_below) best_below = stage_max_[s], lower = s;
-      if (stage_min_[s] > j && stage_min_[s] < best_above) best_above = stage_min_[s], upper = s;
-    }
+    int lower = 0, upper = S - 1;
+    for (int i = j - 1; i >= 0; --i)
+      if (owner_[i] >= 0) {
+        lower = owner_[i];
+        break;
+      }
+    for (int i = j + 1; i < n_; ++i)
+      if (owner_[i] >= 0) {
+        upper = owner_[i];
+        break;
+      }
     if (upper < lower) upper = lower;  // not reachable: stage ranges are ordered
     int pick = lower;
     for (int s = lower + 1; s <= upper; ++s)
       if (cap_[s] > cap_[pick]) pick = s;
     assign(j, pick);
   }
+  for (int j = 1; j < n_; ++j)
+    if (owner_[j] < owner_[j - 1]) throw std::logic_error("layer balancer: stage ranges out of order");
 }
 
 void LayerBalancer::round_to_layers(int S) {
   const int H = kSubLayers, L = static_cast<int>(demand_.size());
   for (int l = 0; l < L; ++l) {
+    // Owners are non-decreasing, so each stage's sub-layers of l form one run.
     const int* o = &owner_[l * H];
     int keep = -1, best = 0;
-    for (int a = 0; a < H; ++a) {
-      int c = 0;
-      for (int b = 0; b < H; ++b) c += o[b] == o[a];
-      // Reference: >= 4 of 7; clean: the stage holding most (lower stage on ties).
-      if (lose_layers_ ? (c >= 4 && keep < 0) : (c > best || (c == best && o[a] < keep))) keep = o[a], best = c;
+    for (int a = 0; a < H;) {
+      int b = a + 1;
+      while (b < H && o[b] == o[a]) ++b;
+      int c = b - a;
+      // Reference: the stage holding >= 4 of 7; clean: the stage holding most (lower on ties).
+      if (lose_layers_ ? c >= 4 : c > best) keep = o[a], best = c;
+      a = b;
     }
     layer_owner_[l] = keep;
   }
@@ -140,11 +151,18 @@ int LayerBalancer::last_layer(int stage) const {
 
 void LayerBalancer::local_adjust(const double* c, int S) {
   // 4b. Capacity left = original share - demand of the stage's first..last layer.
+  first_.assign(S, -1);
+  last_.assign(S, -1);
+  for (int l = 0; l < static_cast<int>(layer_owner_.size()); ++l) {
+    int s = layer_owner_[l];
+    if (s < 0) continue;
+    if (first_[s] < 0) first_[s] = l;
+    last_[s] = l;
+  }
   for (int s = 0; s < S; ++s) {
-    int a = first_layer(s), b = last_layer(s);
     double used = 0;
-    if (a >= 0)
-      for (int l = a; l <= b; ++l) used += demand_[l];
+    if (first_[s] >= 0)
+      for (int l = first_[s]; l <= last_[s]; ++l) used += demand_[l];
     cap_[s] = c[s] - used;
   }
   // 5. Up to 3 moves of one boundary layer into the stage with the most capacity left.

@@ -37,7 +37,7 @@ struct LayerBalancer {
   int n_ = 0;  // sub-layers
   // scratch
   std::vector<double> cap_;
-  std::vector<int> owner_, stage_min_, stage_max_, stage_count_, layer_owner_, layer_count_;
+  std::vector<int> owner_, stage_min_, stage_count_, layer_owner_, layer_count_, first_, last_;
 };
 
 }  // namespace chimera::metis

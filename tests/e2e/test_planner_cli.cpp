@@ -1,0 +1,109 @@
+// `chimera-sim plan`: the Metis search on row 1 of the reference through the real binary, the
+// two input generators, and exit code 2 with a clear message for each kind of bad input.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/e2e/cli_runner.hpp"
+
+using chimera::test::read_file;
+using chimera::test::run_cli;
+using chimera::test::temp_dir;
+
+namespace {
+
+const std::string kData = "tests/data/metis";
+const std::string kRow1 = "plan --hostfile " + kData + "/hostfiles/hostfile-16 --cluster " + kData +
+                          "/clusterfile.json --profiles " + kData + "/layers10 --layers 10 --gbs 128";
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("plan --compat --json: row 1 counts and best costs") {
+  auto r = run_cli(kRow1 + " --compat --strategy headroom --json");
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["search_steps"] == 562);
+  CHECK(j["best_cost"].get<double>() == 1793.600994348526);
+  CHECK(j["plans"][0]["device_groups"] == nlohmann::json::array({32}));
+  CHECK(j["mode"] == "compat");
+  CHECK(contains(r.err, "plan search: wall time"));  // wall time on stderr only
+  auto v = run_cli(kRow1 + " --compat --type-order V100,A100 --json");
+  REQUIRE(v.exit_code == 0);
+  auto jv = nlohmann::json::parse(v.out);
+  CHECK(jv["best_cost"].get<double>() == 1898.3743157594101);
+  CHECK(jv["plans"][0]["mislabelled"] == true);
+}
+
+TEST_CASE("plan: text report and determinism") {
+  auto a = run_cli(kRow1 + " --compat --strategy headroom");
+  auto b = run_cli(kRow1 + " --compat --strategy headroom");
+  REQUIRE(a.exit_code == 0);
+  CHECK(a.out == b.out);
+  CHECK(contains(a.out, "search steps: 562\n"));
+  CHECK(contains(a.out, "best cost: 1793.600994348526 ms\n"));
+  CHECK(contains(a.out, "constants from DeviceType.A100_tp32_bs32.json"));
+  CHECK(contains(a.out, "chimera-sim "));  // what produced the report
+}
+
+TEST_CASE("plan synth-profiles writes the shipped profile files") {
+  std::string dir = temp_dir();
+  auto r = run_cli("plan synth-profiles --layers 10 --gbs 128 -o " + dir + "/profile");
+  REQUIRE(r.exit_code == 0);
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/profile")) {
+    std::string name = e.path().filename().string();
+    CHECK(read_file(e.path().string()) == read_file(chimera::test::source_path(kData + "/layers10/" + name)));
+    ++files;
+  }
+  CHECK(files == 128);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("plan gen-hostfile prints the fork's hostfile") {
+  auto r = run_cli("plan gen-hostfile 16");
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out == read_file(chimera::test::source_path(kData + "/hostfiles/hostfile-16")));
+  CHECK(run_cli("plan gen-hostfile 6").exit_code == 2);
+}
+
+TEST_CASE("plan: bad input exits 2 with one clear message") {
+  std::string dir = temp_dir();
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir + "/" + name) << text;
+    return dir + "/" + name;
+  };
+  auto expect = [](const chimera::test::CliResult& r, const std::string& part) {
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.err, part));
+  };
+  std::string base = " --cluster " + kData + "/clusterfile.json --profiles " + kData + "/layers10 --layers 10 --gbs 128";
+  // Slot counts above 9: the reference reads one digit; --compat refuses, clean mode reads them.
+  std::string wide = write("wide", "0.0.0.1 slots=16\n0.0.0.4 slots=16\n");
+  expect(run_cli("plan --compat --hostfile " + wide + base), "slots=16 has more than one digit");
+  expect(run_cli("plan --hostfile " + write("bad", "0.0.0.1 slots=4 extra\n") + base), "bad:1");
+  expect(run_cli("plan --hostfile " + write("t4", "0.0.0.3 slots=4\n") + base), "DeviceType.T4_tp1_bs1.json");
+  expect(run_cli("plan --hostfile " + write("unknown", "9.9.9.9 slots=4\n") + base), "9.9.9.9");
+  std::string row1 = " --hostfile " + kData + "/hostfiles/hostfile-16";
+  expect(run_cli("plan" + row1 + " --cluster " + write("c.json", "{\"0.0.0.1\": 3}") + " --profiles " + kData +
+                 "/layers10 --layers 10 --gbs 128"),
+         "is not an object");
+  expect(run_cli("plan" + row1 + " --cluster " + kData + "/clusterfile.json --profiles " + dir +
+                 "/none --layers 10 --gbs 128"),
+         "not a directory");
+  expect(run_cli("plan" + row1 + base.substr(0, base.find(" --layers")) + " --layers 20 --gbs 128"),
+         "but the model has 20 layers");
+  expect(run_cli(kRow1 + " --strategy fastest"), "--strategy");
+  expect(run_cli(kRow1 + " --quirks 12"), "--quirks");
+  expect(run_cli(kRow1 + " --type-order A100,T4"), "--type-order");
+  expect(run_cli(kRow1 + " --constants A100_tp3_bs1"), "--constants");
+  expect(run_cli("plan --hostfile " + kData + "/hostfiles/hostfile-16"), "--cluster");
+  // 3 nodes x 4 GPUs = 12: not a power of two, which the reference cannot handle.
+  std::string twelve = write("twelve", "0.0.0.1 slots=4\n0.0.0.4 slots=4\n0.0.0.4 slots=4\n");
+  expect(run_cli("plan --compat --hostfile " + twelve + base), "power of two");
+  CHECK(run_cli("plan --hostfile " + twelve + base).exit_code == 0);
+  std::filesystem::remove_all(dir);
+}
