@@ -101,8 +101,9 @@ TEST_CASE("compute e2e: gemm dataflow and array overrides") {
   // IS: 2 x 4 folds of 70 + 64 + 32 - 2 = 164.
   CHECK(run_json("gemm --preset isca25 --rows 32 --cols 32 --dataflow is --m 100 --n 70 --k 50")["total_cycles"] ==
         8 * 164 - 1);
-  // A100: 432 arrays of 16 x 16; a 256 x 256 output is one wave of K + 30 cycles, minus one, at 1.41 GHz;
-  // CALC with the DRAM traffic floor: compute-bound here (3 * 256 * 1024... bytes take less).
+  // A100: 432 arrays of 16 x 16; a 256 x 256 output is one wave of K + 30 cycles, minus one, at 1.41 GHz
+  // (0.747 us). The DRAM traffic floor, (256*1024 + 1024*256 + 256*256) * 2 B / 2039 GB/s = 0.58 us,
+  // is below it: compute-bound.
   json a = run_json("gemm --preset a100 --m 256 --n 256 --k 1024");
   CHECK(a["total_cycles"] == 1053);
   CHECK(a["seconds"].get<double>() == doctest::Approx(1053 / 1.41e9));
