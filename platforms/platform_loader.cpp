@@ -1,14 +1,20 @@
 #include "platforms/platform_loader.hpp"
 
 #include <fmt/format.h>
+#include <simgrid/kernel/routing/NetZoneImpl.hpp>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <xbt/config.hpp>
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "common/input_error.hpp"
+#include "platforms/ns3_tuning.hpp"
+#include "platforms/platform_properties.hpp"
 
 namespace chimera {
 namespace {
@@ -28,17 +34,128 @@ struct TemporaryXml {
   ~TemporaryXml() { std::remove(path.c_str()); }
 };
 
+// The first route of more than one link declared while loading (ns-3 ignores those).
+struct LongRoute {
+  bool seen = false;
+  std::string src, dst;
+  std::size_t links = 0;
+};
+LongRoute g_long_route;
+
+void watch_route_lengths() {
+  static bool connected = false;
+  if (connected) return;
+  connected = true;
+  simgrid::kernel::routing::NetZoneImpl::on_route_creation.connect(
+      [](bool, simgrid::kernel::routing::NetPoint* src, simgrid::kernel::routing::NetPoint* dst,
+         simgrid::kernel::routing::NetPoint*, simgrid::kernel::routing::NetPoint*,
+         std::vector<simgrid::kernel::resource::StandardLinkImpl*> const& links) {
+        if (links.size() > 1 && !g_long_route.seen) g_long_route = {true, src->get_name(), dst->get_name(), links.size()};
+      });
+}
+
+// Hosts in creation order, which is document order (a netpoint's id only orders the hosts of one
+// zone). Recorded while SimGrid parses the platform.
+std::vector<simgrid::s4u::Host*>* g_created_hosts = nullptr;
+
+void watch_host_creation() {
+  static bool connected = false;
+  if (connected) return;
+  connected = true;
+  simgrid::s4u::Host::on_creation_cb([](simgrid::s4u::Host& h) {
+    if (g_created_hosts) g_created_hosts->push_back(&h);
+  });
+}
+
+// SimGrid's fatal messages look like "[0.000000] ./src/x.cpp:65: [root/CRITICAL] what": keep `what`.
+std::string simgrid_message(const std::string& captured) {
+  std::string best;
+  std::size_t start = 0;
+  while (start < captured.size()) {
+    std::size_t end = captured.find('\n', start);
+    if (end == std::string::npos) end = captured.size();
+    std::string line = captured.substr(start, end - start);
+    start = end + 1;
+    for (const char* tag : {"CRITICAL] ", "ERROR] "}) {
+      auto p = line.find(tag);
+      if (p != std::string::npos) {
+        std::string what = line.substr(p + std::string(tag).size());
+        if (what.rfind("Exiting now", 0) != 0 && what.rfind("Backtrace", 0) != 0 && best.empty()) best = what;
+      }
+    }
+    if (best.empty() && line.rfind("EXCEPTION ", 0) == 0) best = line.substr(10);
+  }
+  return best.empty() ? "SimGrid stopped while loading it" : best;
+}
+
 }  // namespace
 
+std::string preflight_platform_file(simgrid::s4u::Engine& engine, const std::string& xml_file) {
+  int fds[2];
+  if (pipe(fds) != 0) return "";
+  std::fflush(stdout);
+  std::fflush(stderr);
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return "";  // cannot check in a child: the real load reports what it can
+  }
+  if (pid == 0) {
+    close(fds[0]);
+    dup2(fds[1], 2);  // SimGrid's fatal messages go to stderr
+    try {
+      engine.load_platform(xml_file);
+      engine.seal_platform();
+    } catch (const std::exception& e) {
+      std::string msg = std::string("EXCEPTION ") + e.what() + "\n";
+      (void)!write(2, msg.data(), msg.size());
+      _exit(2);
+    }
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string captured;
+  char buf[4096];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) captured.append(buf, static_cast<std::size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return "";
+  return simgrid_message(captured);
+}
+
 LoadedPlatform load_platform(simgrid::s4u::Engine& engine, const PlatformSpec& spec, int ranks) {
-  std::string where = spec.xml_file.empty() ? spec.description : spec.xml_file;
+  NetworkSettings network;
+  auto model = parse_network_model(simgrid::config::get_value<std::string>("network/model"));
+  if (model) network.model = *model;
+  return load_platform(engine, spec, ranks, network);
+}
+
+LoadedPlatform load_platform(simgrid::s4u::Engine& engine, const PlatformSpec& spec, int ranks,
+                             const NetworkSettings& network) {
+  const std::string where = spec.xml_file.empty() ? spec.description : spec.xml_file;
   const SourceLocation& origin = spec.origin;
+  const bool ns3 = network.model == NetworkModel::NS3;
+  if (ns3) {
+    watch_route_lengths();
+    tune_ns3_before_load();
+  }
+  LoadedPlatform out;
+  watch_host_creation();
+  g_created_hosts = &out.hosts_in_order;
+  struct StopWatching {
+    ~StopWatching() { g_created_hosts = nullptr; }
+  } stop_watching;
   if (!spec.xml_file.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(spec.xml_file, ec))
       throw InputError(origin.file.empty() ? SourceLocation{spec.xml_file} : origin, "platform.file",
-                       fmt::format("platform file '{}' not found", spec.xml_file),
-                       "a SimGrid platform XML file");
+                       fmt::format("platform file '{}' not found", spec.xml_file), "a SimGrid platform XML file");
+    std::string problem = preflight_platform_file(engine, spec.xml_file);
+    if (!problem.empty())
+      throw InputError({spec.xml_file}, "platform", fmt::format("SimGrid rejected the platform: {}", problem),
+                       "a SimGrid platform XML file (DTD 4.1)");
     try {
       engine.load_platform(spec.xml_file);
     } catch (const std::exception& e) {
@@ -54,13 +171,42 @@ LoadedPlatform load_platform(simgrid::s4u::Engine& engine, const PlatformSpec& s
     }
   }
 
-  LoadedPlatform out;
-  out.hosts_in_order = engine.get_all_hosts();
-  // get_all_hosts() is sorted by name ("gpu10" before "gpu2"); creation order is document order.
-  std::sort(out.hosts_in_order.begin(), out.hosts_in_order.end(), [](auto* a, auto* b) {
-    return a->get_netpoint()->id() < b->get_netpoint()->id();
-  });
+  // Floyd and Dijkstra zones compute their routes when sealed; SimGrid would seal at run(), but
+  // routes are read before (platform show, link checks).
+  try {
+    engine.seal_platform();
+  } catch (const std::exception& e) {
+    throw InputError(spec.xml_file.empty() ? SourceLocation{} : SourceLocation{spec.xml_file}, "platform " + where,
+                     fmt::format("SimGrid rejected the platform: {}", e.what()), "a SimGrid platform XML file (DTD 4.1)");
+  }
+  if (ns3) {
+    if (g_long_route.seen)
+      throw InputError(spec.xml_file.empty() ? SourceLocation{} : SourceLocation{spec.xml_file}, "platform " + where,
+                       fmt::format("cannot run under ns-3: the route {} -> {} has {} links, and SimGrid's ns-3 binding "
+                                   "ignores every route of more than one link",
+                                   g_long_route.src, g_long_route.dst, g_long_route.links),
+                       "a flow-level model (CM02, LV08), or the platform's ns-3 variant "
+                       "(chimera-sim platform gen KIND --ns3: hosts and routers joined by one-link routes)");
+    check_ns3_zones(engine, spec.xml_file, where);
+    tune_ns3_after_load();
+  }
 
+  g_created_hosts = nullptr;
+  {
+    // SimGrid signals a host's creation again when its zone is sealed: keep first occurrences.
+    std::unordered_set<const simgrid::s4u::Host*> seen;
+    auto& v = out.hosts_in_order;
+    v.erase(std::remove_if(v.begin(), v.end(), [&](const simgrid::s4u::Host* h) { return !seen.insert(h).second; }),
+            v.end());
+  }
+  if (out.hosts_in_order.size() != engine.get_host_count())  // hosts created some other way: by name
+    out.hosts_in_order = engine.get_all_hosts();
+  apply_host_presets(out.hosts_in_order, spec.xml_file, where);
+  PropertyCounts counts = apply_link_properties(engine, network, spec.xml_file, where);
+  out.contention_links = counts.contention_links;
+  out.efficiency_links = counts.efficiency_links;
+
+  if (ranks <= 0) return out;
   if (!spec.rank_hosts.empty()) {
     if (static_cast<int>(spec.rank_hosts.size()) < ranks)
       throw InputError(origin, "platform.hosts",
@@ -79,8 +225,8 @@ LoadedPlatform load_platform(simgrid::s4u::Engine& engine, const PlatformSpec& s
   }
   if (static_cast<int>(out.hosts_in_order.size()) < ranks)
     throw InputError(origin, "platform",
-                     fmt::format("the platform {} has {} hosts but the scenario needs {} ranks",
-                                 where, out.hosts_in_order.size(), ranks),
+                     fmt::format("the platform {} has {} hosts but the scenario needs {} ranks", where,
+                                 out.hosts_in_order.size(), ranks),
                      fmt::format("a platform with at least {} hosts", ranks));
   out.rank_hosts.assign(out.hosts_in_order.begin(), out.hosts_in_order.begin() + ranks);
   return out;

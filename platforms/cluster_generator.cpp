@@ -1,0 +1,116 @@
+#include "platforms/cluster_generator.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "platforms/generator_common.hpp"
+
+namespace chimera {
+namespace {
+
+// One node as a zone: its GPUs and internal links, the NIC router, and a route from each GPU to
+// it (symmetrical: the way back crosses the same links in the other direction).
+xml::Zone node_zone(const ClusterParams& p, int n) {
+  const std::string prefix = fmt::format("node{}-", n);
+  const double eff = p.payload_efficiency;
+  FlatTopology t;
+  int gpus = 0;
+  if (p.node == ClusterNode::nvswitch) {
+    NvswitchParams q = p.nvswitch;
+    q.payload_efficiency = eff;
+    t = nvswitch_topology(q, prefix);
+    gpus = q.gpus;
+  } else {
+    PcieParams q = p.pcie;
+    q.payload_efficiency = eff;
+    t = pcie_topology(q, prefix);
+    gpus = q.gpus;
+  }
+  const std::string nic_router = prefix + "nic";
+  t.routers.push_back(nic_router);
+  for (int j = 0; j < p.nics_per_node; ++j) {
+    FlatLink l{{fmt::format("{}nic{}", prefix, j), p.nic_bandwidth_Bps, p.nic_latency_s, xml::Sharing::split_duplex,
+                link_props("nic", eff)},
+               "", nic_router};
+    t.add_link(std::move(l));  // UP: towards the network
+  }
+  for (int g = 0; g < gpus; ++g) {
+    xml::Route r;
+    r.src = t.hosts[g].id;
+    r.dst = nic_router;
+    r.symmetrical = true;
+    if (p.node == ClusterNode::nvswitch) {
+      r.hops.push_back(up(fmt::format("{}nic{}", prefix, g * p.nics_per_node / gpus)));
+    } else {
+      const int s = pcie_socket_of(p.pcie, g);
+      r.hops.push_back(up(t.hosts[g].id + "-pcie"));
+      if (p.pcie.gpus_per_switch > 0)
+        r.hops.push_back(up(fmt::format("{}socket{}-switch{}-uplink", prefix, s,
+                                        (g % (gpus / p.pcie.sockets)) / p.pcie.gpus_per_switch)));
+      if (!p.pcie.p2p) {  // no GPUDirect RDMA: staged through host memory
+        r.hops.push_back(through(fmt::format("{}socket{}-memory", prefix, s)));
+        r.hops.push_back(through(fmt::format("{}socket{}-memory", prefix, s)));
+      }
+      r.hops.push_back(up(fmt::format("{}nic{}", prefix, s * p.nics_per_node / p.pcie.sockets)));
+    }
+    t.routes.push_back(std::move(r));
+  }
+  return flow_zone(t, fmt::format("node{}", n));
+}
+
+}  // namespace
+
+int cluster_gpus_per_node(const ClusterParams& p) {
+  return p.node == ClusterNode::nvswitch ? p.nvswitch.gpus : p.pcie.gpus;
+}
+
+std::string cluster_platform_xml(const ClusterParams& p, const std::string& comment) {
+  if (p.nodes < 1 || p.nodes_per_group < 1 || p.nics_per_node < 1 || p.oversubscription < 1)
+    throw std::logic_error("cluster: invalid parameters");
+  const int groups = (p.nodes + p.nodes_per_group - 1) / p.nodes_per_group;
+  const char* group_word = p.fabric == ClusterFabric::rail ? "unit" : "leaf";
+  const double node_nic_Bps = p.nics_per_node * p.nic_bandwidth_Bps;
+
+  // Top level: Floyd over the groups and a spine zone, so that its size grows with the number of
+  // groups, not its square (SimGrid computes the routes when the platform is sealed).
+  xml::Zone cluster;
+  cluster.id = "cluster";
+  cluster.routing = "Floyd";
+  xml::Zone spine;
+  spine.id = "spine";
+  spine.routers = {"spine-router"};
+  cluster.zones.push_back(spine);
+  for (int grp = 0; grp < groups; ++grp) {
+    const int first = grp * p.nodes_per_group;
+    const int count = std::min(p.nodes_per_group, p.nodes - first);
+    const std::string gid = fmt::format("{}{}", group_word, grp);
+    xml::Zone group;
+    group.id = gid;
+    group.routing = "Full";
+    // The group switch is a router; a zone holding sub-zones cannot hold routers (DTD), so it
+    // gets a zone of its own.
+    xml::Zone sw;
+    sw.id = gid + "-switch";
+    sw.routers = {gid + "-router"};
+    group.zones.push_back(sw);
+    for (int n = first; n < first + count; ++n) group.zones.push_back(node_zone(p, n));
+    const std::string fabric = gid + "-switch";
+    group.links.push_back({fabric, count * node_nic_Bps, p.group_switch_latency_s, xml::Sharing::fatpipe,
+                           link_props("switch", p.payload_efficiency)});
+    for (int a = first; a < first + count; ++a) {
+      for (int b = a + 1; b < first + count; ++b)
+        group.routes.push_back({fmt::format("node{}", a), fmt::format("node{}", b), fmt::format("node{}-nic", a),
+                                fmt::format("node{}-nic", b), {through(fabric)}, true});
+      group.routes.push_back({fmt::format("node{}", a), sw.id, fmt::format("node{}-nic", a), gid + "-router",
+                              {through(fabric)}, true});
+    }
+    cluster.zones.push_back(std::move(group));
+    cluster.links.push_back({gid + "-uplink", count * node_nic_Bps / p.oversubscription, p.uplink_latency_s,
+                             xml::Sharing::split_duplex, link_props("uplink", p.payload_efficiency)});
+    cluster.routes.push_back({gid, "spine", gid + "-router", "spine-router", {up(gid + "-uplink")}, true});
+  }
+  return xml::write_platform(cluster, comment);
+}
+
+}  // namespace chimera

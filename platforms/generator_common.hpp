@@ -1,0 +1,30 @@
+#pragma once
+// Small pieces every platform generator uses: GPU hosts with their hardware preset, link
+// properties (role, payload efficiency, contention curve), the NVLink presets.
+#include <string>
+#include <vector>
+
+#include "platforms/xml_platform.hpp"
+
+namespace chimera {
+
+// A GPU host; `preset` (a compute preset name, may be empty) becomes <prop id="preset">.
+xml::Host gpu_host(const std::string& id, const std::string& preset);
+
+// <prop> list of a link: role, then payload_efficiency (when not 1), then contention (when set).
+xml::Props link_props(const std::string& role, double payload_efficiency, const std::string& contention = "");
+
+// Per-GPU NVLink bandwidth per direction of an NVSwitch-based board.
+struct NvlinkPreset {
+  std::string name;
+  double port_bandwidth_Bps;
+  std::string source;
+};
+const std::vector<NvlinkPreset>& nvlink_presets();
+const NvlinkPreset* find_nvlink_preset(const std::string& name);
+std::vector<std::string> nvlink_preset_names();
+
+// True when `name` is a built-in compute preset (so a generator may mark hosts with it).
+bool is_compute_preset(const std::string& name);
+
+}  // namespace chimera

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Regenerates every platform file committed under platforms/ (see platforms/README.md).
+# Usage: platforms/regenerate.sh [path/to/chimera-sim]   (default: build/chimera-sim)
+set -eu
+cd "$(dirname "$0")/.."
+BIN=${1:-build/chimera-sim}
+gen() { out=$1; shift; "$BIN" platform gen "$@" -o "platforms/$out" >/dev/null; echo "platforms/$out"; }
+
+# The research's interconnects (shared/data/isca25/network-cfg/): synthetic and E2E sizes,
+# then the 64-node scaling variants.
+gen isca25/mesh2d-5x5.xml      mesh2d  --k 5   # synthetic mesh_5_2_50_100, e2e dojo
+gen isca25/torus2d-4x4.xml     torus2d --k 4   # synthetic torus_4_2_50_100, e2e tpuv3
+gen isca25/torus3d-2x2x2.xml   torus3d --k 2   # synthetic torus3d_2_3_50_100, e2e tpuv4
+gen isca25/dgx2-2x8.xml        dgx2    --c 8   # synthetic dgx2_8_2_50_100, e2e a100
+gen isca25/mesh2d-8x8.xml      mesh2d  --k 8   # dojo_scaling
+gen isca25/torus2d-8x8.xml     torus2d --k 8   # tpuv3_scaling
+gen isca25/torus3d-4x4x4.xml   torus3d --k 4   # tpuv4_scaling
+gen isca25/dgx2-2x32.xml       dgx2    --c 32  # a100_scaling
+
+# Single nodes.
+gen nvswitch-a100-8.xml        nvswitch --preset a100
+gen nvswitch-h100-8.xml        nvswitch --preset h100
+gen pcie-2socket-8gpu-nop2p.xml pcie --no-p2p --host-preset rtx4080   # the research's 8 x RTX 4080 machine
+gen nvswitch-a100-8-ns3.xml    nvswitch --preset a100 --no-contention --ns3   # for ns-3 spot checks
+
+# Multi-node.
+gen cluster-h100-1024.xml      cluster --nodes 128 --preset h100   # 128 x 8 H100, rail units of 32
+gen piz-daint.xml              dragonfly                            # Cray XC50, one P100 per node
