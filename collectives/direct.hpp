@@ -10,6 +10,10 @@
 //
 // Without contention beyond each rank's own port (bandwidth B, route latency a), a direct
 // reduce-scatter takes a + M(n-1)/(nB): the n-1 flows share the sender's port.
+//
+// Aggregated, groups of more than 9 send their (n-1) pieces to 8 evenly spaced peers only
+// (same bytes per port: exact on non-blocking switches, a sample of the traffic matrix on
+// other topologies), since n(n-1) concurrent flows cost the solver about O(n^4).
 #include "collectives/transfers.hpp"
 
 namespace chimera {
