@@ -62,7 +62,11 @@ TuneSetup tune_setup(const Scenario& s, int gpus, int tp, int mini_batch, const 
   r.inputs.model = s.model;
   r.inputs.cost = setup.cost.get();
   if (s.pipeline) r.inputs.optimizer = s.pipeline->memory.optimizer;
-  setup.routes = probe_routes_from_rank0(s, gpus);
+  try {
+    setup.routes = probe_routes_from_rank0(s, gpus);
+  } catch (const InputError& e) {  // a platform too small for --gpus
+    throw option_error("--gpus", e.problem(), e.valid());
+  }
   return setup;
 }
 

@@ -1,0 +1,329 @@
+// Pipeline schedules end to end: the schedule command on the reference vector, pipeline
+// scenarios through the engine against independently derived iteration times, the report's
+// pipeline section, tune (feasible and infeasible), and input errors.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/cli_runner.hpp"
+
+using chimera::test::read_file;
+using chimera::test::run_cli;
+using chimera::test::temp_dir;
+using nlohmann::json;
+
+namespace {
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+std::vector<std::string> compute_labels(const json& worker) {
+  std::vector<std::string> out;
+  for (const auto& a : worker["actions"])
+    if (a["type"] == "F" || a["type"] == "B" || a["type"] == "W") out.push_back(a["label"]);
+  return out;
+}
+
+// A small dense model on a star of `gpus` ports.
+std::string pipeline_scenario(const std::string& schedule_table, int pp, int dp, int micro_batches, int gpus,
+                              const std::string& bandwidth, const std::string& latency) {
+  return fmt::format(R"(schema = 1
+title = "pipeline e2e"
+[model]
+layers = 8
+hidden = 512
+heads = 8
+vocab = 1000
+sequence = 128
+micro_batch = 2
+[parallel]
+pp = {}
+dp = {}
+micro_batches = {}
+{}
+[platform.generator]
+kind = "star"
+gpus = {}
+port_bandwidth = "{}"
+port_latency = "{}"
+[network]
+model = "CM02"
+[compute]
+preset = "a100"
+)",
+                     pp, dp, micro_batches, schedule_table, gpus, bandwidth, latency);
+}
+
+std::string write_scenario(const std::string& text) {
+  std::string path = temp_dir() + "/s.toml";
+  std::ofstream(path) << text;
+  return path;
+}
+
+// Durations of a rank's compute ops in program order, by name.
+std::vector<std::pair<std::string, double>> compute_ops(const std::string& scenario, int rank) {
+  auto r = run_cli(fmt::format("program '{}' --rank {} --json", scenario, rank));
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  std::vector<std::pair<std::string, double>> out;
+  const json program = json::parse(r.out);
+  for (const auto& op : program["ops"])
+    if (op["kind"] == "compute") out.emplace_back(op["name"].get<std::string>(), op["duration_s"].get<double>());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("schedule: chimera D=4 N=4 takes 16 units with the reference's per-worker order, 1f1b and gpipe 21") {
+  auto r = run_cli("schedule --kind chimera --stages 4 --microbatches 4 --fwd 1 --bwd 2 --json");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  json j = json::parse(r.out);
+  CHECK(j["iteration_time"] == 16);
+  CHECK(j["bubble_ratio"].get<double>() == doctest::Approx(0.25));
+  // shared/reference/pipeline-schedules.md §2.5
+  CHECK(compute_labels(j["workers"][0]) ==
+        std::vector<std::string>{"F0d0", "F1d0", "F2u3", "B2u3", "F3u3", "B3u3", "B0d0", "B1d0"});
+  CHECK(compute_labels(j["workers"][1]) ==
+        std::vector<std::string>{"F0d1", "F2u2", "F1d1", "F3u2", "B2u2", "B0d1", "B3u2", "B1d1"});
+  CHECK(compute_labels(j["workers"][2]) ==
+        std::vector<std::string>{"F2u1", "F0d2", "F3u1", "F1d2", "B0d2", "B2u1", "B1d2", "B3u1"});
+  CHECK(compute_labels(j["workers"][3]) ==
+        std::vector<std::string>{"F2u0", "F3u0", "F0d3", "B0d3", "F1d3", "B1d3", "B2u0", "B3u0"});
+  CHECK(j["peak_activations"] == 4);
+  for (const char* kind : {"1f1b", "gpipe"}) {
+    auto b = run_cli(fmt::format("schedule --kind {} --stages 4 --microbatches 4 --fwd 1 --bwd 2 --json", kind));
+    REQUIRE_MESSAGE(b.exit_code == 0, b.err);
+    CHECK(json::parse(b.out)["iteration_time"] == 21);  // (N + D - 1)(T_F + T_B)
+  }
+  // Text: the reference's timeline row of P0, and the bubble with its formula.
+  auto t = run_cli("schedule --kind chimera --stages 4 --microbatches 4");
+  REQUIRE(t.exit_code == 0);
+  CHECK(contains(t.out, "P0   F0d0 F1d0 .    F2u3 B2u3 ==   F3u3 B3u3 ==   .    B0d0 ==   .    .    B1d0 =="));
+  CHECK(contains(t.out, "iteration time  16"));
+  CHECK(contains(t.out, "(D-2)/(2N+D-2)"));
+}
+
+TEST_CASE("schedule: --svg draws the timeline; output is deterministic; errors name the flag") {
+  std::string dir = temp_dir();
+  auto a = run_cli(fmt::format("schedule --kind interleaved --stages 4 --microbatches 8 --chunks 2 --svg '{}/t.svg'", dir));
+  REQUIRE_MESSAGE(a.exit_code == 0, a.err);
+  std::string svg = read_file(dir + "/t.svg");
+  CHECK(svg.rfind("<svg", 0) == 0);
+  CHECK(contains(svg, "F0s0"));
+  auto b = run_cli("schedule --kind interleaved --stages 4 --microbatches 8 --chunks 2");
+  CHECK(a.out == b.out);
+  std::filesystem::remove_all(dir);
+
+  auto bad_kind = run_cli("schedule --kind pipedream");
+  CHECK(bad_kind.exit_code == 2);
+  CHECK(contains(bad_kind.err, "--kind"));
+  auto odd = run_cli("schedule --kind chimera --stages 3 --microbatches 3");
+  CHECK(odd.exit_code == 2);
+  CHECK(contains(odd.err, "--stages"));
+  auto n = run_cli("schedule --kind chimera --stages 4 --microbatches 6");
+  CHECK(n.exit_code == 2);
+  CHECK(contains(n.err, "--microbatches"));
+  auto doubling = run_cli("schedule --kind chimera --stages 4 --microbatches 4 --extend doubling");
+  CHECK(doubling.exit_code == 2);
+  CHECK(contains(doubling.err, "--microbatches"));
+  auto w = run_cli("schedule --kind 1f1b --wgrad 1");
+  CHECK(w.exit_code == 2);
+  CHECK(contains(w.err, "--wgrad"));
+  auto fwd = run_cli("schedule --kind 1f1b --fwd 0");
+  CHECK(fwd.exit_code == 2);
+  CHECK(contains(fwd.err, "--fwd"));
+}
+
+TEST_CASE("run: a GPipe scenario's iteration time follows GPipe's recurrence with the program's stage times") {
+  // Star of 4 GPUs, 100 GB/s ports with 1 us latency: an activation or gradient message of
+  // S = 2 x 128 x 512 x 2 B = 262,144 B crosses the sender's up port and the receiver's down
+  // port, c = 2 x 1 us + S / 100 GB/s. GPipe with stage times f_s, b_s (from the programs):
+  //   F[s][m] = max(F[s][m-1], F[s-1][m] + c) + f_s
+  //   B[s][m] = max(B[s][m-1] (F[s][N-1] for m = 0), B[s+1][m] + c) + b_s (last stage: no c term)
+  // and each rank ends with its optimizer step; no data parallelism, so no all-reduce.
+  const int D = 4, N = 3;
+  std::string path = write_scenario(pipeline_scenario("[schedule]\nkind = \"gpipe\"", D, 1, N, 4, "100GBps", "1us"));
+  std::vector<double> f(D), b(D), opt(D);
+  for (int s = 0; s < D; ++s) {
+    for (const auto& [name, d] : compute_ops(path, s)) {
+      if (name == "fwd") f[s] = d;
+      if (name == "bwd") b[s] = d;
+      if (name == "optimizer") opt[s] = d;
+    }
+    REQUIRE(f[s] > 0);
+    REQUIRE(b[s] > 0);
+  }
+  const double c = 2e-6 + 262144.0 / 100e9;
+  std::vector<std::vector<double>> F(D, std::vector<double>(N)), B(D, std::vector<double>(N));
+  for (int s = 0; s < D; ++s)
+    for (int m = 0; m < N; ++m)
+      F[s][m] = std::max(m > 0 ? F[s][m - 1] : 0.0, s > 0 ? F[s - 1][m] + c : 0.0) + f[s];
+  for (int s = D - 1; s >= 0; --s)
+    for (int m = 0; m < N; ++m)
+      B[s][m] = std::max(m > 0 ? B[s][m - 1] : F[s][N - 1], s < D - 1 ? B[s + 1][m] + c : 0.0) + b[s];
+  double expected = 0;
+  for (int s = 0; s < D; ++s) expected = std::max(expected, B[s][N - 1] + opt[s]);
+
+  auto r = run_cli(fmt::format("run '{}' --json", path));
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  json j = json::parse(r.out);
+  CHECK(j["iteration_time_s"].get<double>() == doctest::Approx(expected).epsilon(1e-9));
+  // The report names the schedule; bubble and peak memory per rank.
+  CHECK(j["inputs"]["schedule"] == "gpipe D=4 N=3");
+  REQUIRE(j["pipeline"]["ranks"].size() == 4);
+  for (const auto& rank : j["pipeline"]["ranks"]) {
+    CHECK(rank["bubble_ratio"].get<double>() > 0);
+    CHECK(rank["peak_memory_bytes"].get<double>() > rank["peak_activation_bytes"].get<double>());
+  }
+  // GPipe keeps all N micro-batches of a stage in flight at its peak.
+  const auto& stages = j["pipeline"]["stages"];
+  CHECK(j["pipeline"]["ranks"][1]["peak_activation_bytes"].get<double>() ==
+        doctest::Approx(N * stages[1]["activation_bytes_per_micro_batch"].get<double>()));
+  auto text = run_cli(fmt::format("run '{}'", path));
+  CHECK(contains(text.out, "schedule   gpipe D=4 N=3"));
+  CHECK(contains(text.out, "peak memory"));
+}
+
+TEST_CASE("run: chimera through the engine with free communication follows the reference's execution rule") {
+  // Ports of 1 PB/s and no latency make messages and the all-reduces of the two-rank stage
+  // groups nearly free. Rule (§2.4): every worker runs its actions in order, each as soon as
+  // the worker is free and its input is there; F(m, s) needs F(m, s-1), B(m, s) needs
+  // B(m, s+1) (the last stage its own F). A sync waits for both members' last backward of the
+  // stage, in issue order; the optimizer for both syncs. Stage times from the programs.
+  const int D = 4, N = 4;
+  std::string path = write_scenario(pipeline_scenario("[schedule]\nkind = \"chimera\"", D, 1, N, 4, "1000000GBps", "0s"));
+  auto sched = run_cli("schedule --kind chimera --stages 4 --microbatches 4 --json");
+  REQUIRE(sched.exit_code == 0);
+  json workers = json::parse(sched.out)["workers"];
+  struct Act {
+    std::string type;
+    int pipe, stage, mb;
+    double dur;
+  };
+  std::vector<std::vector<Act>> acts(D);
+  std::vector<std::vector<int>> sync_stages(D);
+  std::vector<double> opt(D);
+  for (int w = 0; w < D; ++w) {
+    auto ops = compute_ops(path, w);
+    std::size_t k = 0;
+    for (const auto& a : workers[w]["actions"]) {
+      if (a["type"] == "sync") sync_stages[w].push_back(a["stage"]);
+      if (a["type"] != "F" && a["type"] != "B") continue;
+      REQUIRE(k < ops.size());
+      acts[w].push_back({a["type"], a["pipe"], a["stage"], a["micro_batch"], ops[k++].second});
+    }
+    REQUIRE(ops.back().first == "optimizer");
+    opt[w] = ops.back().second;
+  }
+  std::map<std::tuple<std::string, int, int, int>, double> end;
+  std::vector<std::size_t> next(D, 0);
+  std::vector<double> free(D, 0.0);
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (int w = 0; w < D; ++w)
+      while (next[w] < acts[w].size()) {
+        const Act& a = acts[w][next[w]];
+        std::tuple<std::string, int, int, int> dep =
+            a.type == "F" ? std::tuple{std::string("F"), a.pipe, a.stage - 1, a.mb}
+                          : (a.stage == D - 1 ? std::tuple{std::string("F"), a.pipe, a.stage, a.mb}
+                                              : std::tuple{std::string("B"), a.pipe, a.stage + 1, a.mb});
+        double ready = 0;
+        if (!(a.type == "F" && a.stage == 0)) {
+          auto it = end.find(dep);
+          if (it == end.end()) break;
+          ready = it->second;
+        }
+        free[w] = std::max(free[w], ready) + a.dur;
+        end[{a.type, a.pipe, a.stage, a.mb}] = free[w];
+        ++next[w], progress = true;
+      }
+  }
+  for (int w = 0; w < D; ++w) REQUIRE(next[w] == acts[w].size());
+  // Stage s's gradients are ready on a worker after its last B of that stage; the group is
+  // {worker holding down s, worker holding up s}.
+  auto ready_on = [&](int w, int stage) {
+    double t = 0;
+    for (const Act& a : acts[w])
+      if (a.type == "B" && a.stage == stage) t = std::max(t, end[{a.type, a.pipe, a.stage, a.mb}]);
+    return t;
+  };
+  double expected = 0;
+  for (int w = 0; w < D; ++w) {
+    double t = free[w];
+    for (int st : sync_stages[w]) t = std::max({t, ready_on(st, st), ready_on(D - 1 - st, st)});
+    expected = std::max(expected, t + opt[w]);
+  }
+  auto r = run_cli(fmt::format("run '{}' --json", path));
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  json j = json::parse(r.out);
+  CHECK(j["iteration_time_s"].get<double>() == doctest::Approx(expected).epsilon(1e-6));
+  CHECK(j["inputs"]["schedule"] == "chimera D=4 N=4 (f=1, concat)");
+  // Every worker holds two stages.
+  for (const auto& rank : j["pipeline"]["ranks"]) CHECK(rank["stages"].size() == 2);
+}
+
+TEST_CASE("scenario [schedule] errors: file, line, key; pp > 1 without a schedule") {
+  auto err_of = [](const std::string& text) {
+    auto r = run_cli(fmt::format("run '{}'", write_scenario(text)));
+    CHECK(r.exit_code == 2);
+    return r.err;
+  };
+  std::string e = err_of(pipeline_scenario("[schedule]\nkind = \"pipedream\"", 2, 1, 4, 4, "100GBps", "1us"));
+  CHECK(contains(e, "schedule.kind"));
+  CHECK(contains(e, "s.toml:15"));
+  CHECK(contains(e, "unknown schedule 'pipedream'"));
+  e = err_of(pipeline_scenario("[schedule]\nkind = \"chimera\"", 3, 1, 3, 4, "100GBps", "1us"));
+  CHECK(contains(e, "parallel.pp"));
+  CHECK(contains(e, "even number"));
+  e = err_of(pipeline_scenario("[schedule]\nkind = \"chimera\"", 4, 1, 6, 4, "100GBps", "1us"));
+  CHECK(contains(e, "parallel.micro_batches"));
+  e = err_of(pipeline_scenario("[schedule]\nkind = \"1f1b\"\nchunks = 2", 2, 1, 4, 4, "100GBps", "1us"));
+  CHECK(contains(e, "schedule.chunks"));
+  e = err_of(pipeline_scenario("[schedule]\nkind = \"1f1b\"\nrecompte = true", 2, 1, 4, 4, "100GBps", "1us"));
+  CHECK(contains(e, "recompte"));
+  e = err_of(pipeline_scenario("[schedule]\nkind = \"interleaved\"\nchunks = 4", 4, 1, 4, 4, "100GBps", "1us"));
+  CHECK(contains(e, "schedule.chunks"));  // 16 stages for 8 layers
+  e = err_of(pipeline_scenario("", 2, 1, 4, 4, "100GBps", "1us"));
+  CHECK(contains(e, "parallel.pp"));
+  CHECK(contains(e, "[schedule]"));
+}
+
+TEST_CASE("tune: a feasible configuration, simulated, equal to running it; an impossible memory limit is an error") {
+  std::string path = write_scenario(pipeline_scenario("", 1, 8, 1, 8, "100GBps", "1us"));
+  auto r = run_cli(fmt::format("tune '{}' --gpus 8 --mini-batch 32 --memory 80GiB --top 1 --json", path));
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  json j = json::parse(r.out);
+  const json& best = j["best"];
+  CHECK(best["simulated_iteration_s"].get<double>() > 0);
+  CHECK(best["model_peak_memory_bytes"].get<double>() <= 80.0 * 1024 * 1024 * 1024);
+  CHECK(best["simulated_fits_memory"] == true);
+  CHECK(best["dp"].get<int>() * best["stages"].get<int>() * best["tp"].get<int>() == 8);
+  CHECK(best["dp"].get<int>() * best["micro_batches"].get<int>() * best["micro_batch"].get<int>() == 32);
+  CHECK(j["feasible"].get<int>() > 0);
+  // Running the chosen configuration as a scenario gives the tuner's simulated time.
+  std::string table = fmt::format("[schedule]\nkind = \"{}\"\n", best["kind"].get<std::string>());
+  if (best["kind"] == "interleaved") table += fmt::format("chunks = {}\n", best["chunks"].get<int>());
+  if (best["kind"] == "chimera")
+    table += fmt::format("pipes_per_direction = {}\nextend = \"{}\"\n", best["pipes_per_direction"].get<int>(),
+                         best["extend"].get<std::string>());
+  table += fmt::format("recompute = {}\n", best["recompute"].get<bool>() ? "true" : "false");
+  std::string text = pipeline_scenario(table, best["stages"], best["dp"], best["micro_batches"], 8, "100GBps", "1us");
+  text.replace(text.find("micro_batch = 2"), 15, fmt::format("micro_batch = {}", best["micro_batch"].get<int>()));
+  auto run = run_cli(fmt::format("run '{}' --json", write_scenario(text)));
+  REQUIRE_MESSAGE(run.exit_code == 0, run.err);
+  CHECK(json::parse(run.out)["iteration_time_s"].get<double>() ==
+        doctest::Approx(best["simulated_iteration_s"].get<double>()).epsilon(1e-12));
+
+  auto tight = run_cli(fmt::format("tune '{}' --gpus 8 --mini-batch 32 --memory 1MiB", path));
+  CHECK(tight.exit_code == 2);
+  CHECK(contains(tight.err, "--memory"));
+  CHECK(contains(tight.err, "no configuration of 8 GPUs fits"));
+  auto big = run_cli(fmt::format("tune '{}' --gpus 16 --mini-batch 32", path));
+  CHECK(big.exit_code == 2);
+  CHECK(contains(big.err, "--gpus"));
+}
