@@ -327,3 +327,52 @@ TEST_CASE("tune: a feasible configuration, simulated, equal to running it; an im
   CHECK(big.exit_code == 2);
   CHECK(contains(big.err, "--gpus"));
 }
+
+TEST_CASE("run: every schedule kind with tensor parallelism inside stages and two replicas completes") {
+  // 8 GPUs = tp 2 x pp 2 x dp 2 (Chimera: 2W = 4 ranks per stage group). The iteration cannot
+  // be shorter than one rank's compute, and every rank reports a bubble in [0, 1).
+  for (const char* table : {"kind = \"gpipe\"", "kind = \"1f1b\"", "kind = \"interleaved\"\nchunks = 2",
+                            "kind = \"chimera\"", "kind = \"zb-h1\"", "kind = \"1f1b\"\nrecompute = true"}) {
+    CAPTURE(table);
+    std::string text = pipeline_scenario(std::string("[schedule]\n") + table, 2, 2, 4, 8, "100GBps", "1us");
+    text.replace(text.find("[parallel]\n"), 11, "[parallel]\ntp = 2\n");
+    auto r = run_cli(fmt::format("run '{}' --json", write_scenario(text)));
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    json j = json::parse(r.out);
+    REQUIRE(j["pipeline"]["ranks"].size() == 8);
+    for (std::size_t i = 0; i < 8; ++i) {
+      CHECK(j["iteration_time_s"].get<double>() >= j["ranks"][i]["compute_busy_s"].get<double>());
+      const double bubble = j["pipeline"]["ranks"][i]["bubble_ratio"].get<double>();
+      CHECK(bubble >= 0);
+      CHECK(bubble < 1);
+    }
+  }
+}
+
+TEST_CASE("playground: a scripted session, with a wrong answer asked again") {
+  // model (a wrong one first), micro-batch, GPUs, preset, bandwidth, latency, schedule, D, N,
+  // extension, recompute, simulate, autotune.
+  const std::string answers = "gpt5\nbert-48\n4\n8\nv100\n25GBps\n1us\nchimera\n4\n8\nconcat\nn\ny\ny\n";
+  auto r = run_cli("playground", answers);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(contains(r.out, "! 'gpt5': unknown model"));
+  CHECK(contains(r.out, "bert-48: 48 layers"));
+  CHECK(contains(r.out, "data-parallel width W = 8 / 4 = 2"));
+  CHECK(contains(r.out, "== 3. The schedule =="));
+  CHECK(contains(r.out, "F0d0"));
+  CHECK(contains(r.out, "== 4. Partition and memory =="));
+  CHECK(contains(r.out, "+emb"));
+  CHECK(contains(r.out, "the plan fits"));
+  CHECK(contains(r.out, "== 5. Performance estimate"));
+  CHECK(contains(r.out, "simulated iteration"));
+  CHECK(contains(r.out, "== 6. Autotuner =="));
+  CHECK(contains(r.out, "choice: "));
+  // The same answers give the same transcript.
+  CHECK(run_cli("playground", answers).out == r.out);
+  // Running out of input takes the defaults; an impossible answer five times is an input error.
+  auto defaults = run_cli("playground", "bert-48\n1\n8\nv100\n25GBps\n1us\n1f1b\n8\n8\nn\nn\nn\n");
+  REQUIRE_MESSAGE(defaults.exit_code == 0, defaults.err);
+  CHECK(contains(defaults.out, "1f1b D=8 N=8"));
+  auto stubborn = run_cli("playground", "x\nx\nx\nx\nx\n");
+  CHECK(stubborn.exit_code == 2);
+}
