@@ -291,6 +291,36 @@ TEST_CASE("scenario [schedule] errors: file, line, key; pp > 1 without a schedul
   e = err_of(pipeline_scenario("", 2, 1, 4, 4, "100GBps", "1us"));
   CHECK(contains(e, "parallel.pp"));
   CHECK(contains(e, "[schedule]"));
+  e = err_of(pipeline_scenario("[schedule]\nkind = \"chimera\"\nextend = \"halving\"", 4, 1, 8, 4, "100GBps", "1us"));
+  CHECK(contains(e, "schedule.extend"));
+  e = err_of(pipeline_scenario("[schedule]\nkind = \"chimera\"\npipes_per_direction = 4", 4, 1, 8, 4, "100GBps", "1us"));
+  CHECK(contains(e, "schedule.pipes_per_direction"));
+  e = err_of(pipeline_scenario("[schedule]\nkind = \"1f1b\"\noptimizer = \"lamb\"", 2, 1, 4, 4, "100GBps", "1us"));
+  CHECK(contains(e, "schedule.optimizer"));
+  e = err_of(pipeline_scenario("[schedule]\nkind = \"1f1b\"\nrecompute = \"yes\"", 2, 1, 4, 4, "100GBps", "1us"));
+  CHECK(contains(e, "schedule.recompute"));
+}
+
+TEST_CASE("schedule and tune option errors name the option") {
+  for (auto [args, option] : {std::pair{"schedule --kind chimera --extend halving", "--extend"},
+                              {"schedule --kind chimera --stages 8 --microbatches 8 --pipes-per-direction 3",
+                               "--pipes-per-direction"},
+                              {"schedule --kind interleaved --stages 4 --microbatches 8 --chunks 1", "--chunks"},
+                              {"schedule --kind zb-h1 --bwd 2 --wgrad 2", "--wgrad"}}) {
+    auto r = run_cli(args);
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.err, option));
+  }
+  std::string path = write_scenario(pipeline_scenario("", 1, 8, 1, 8, "100GBps", "1us"));
+  for (auto [args, option] : {std::pair{"--gpus 0", "--gpus"},
+                              {"--gpus 8 --tp 3", "--tp"},
+                              {"--gpus 8 --kinds 1f1b,pipedream", "--kinds"},
+                              {"--gpus 8 --memory lots", "--memory"},
+                              {"--gpus 8 --mini-batch -3", "--mini-batch"}}) {
+    auto r = run_cli(fmt::format("tune '{}' {}", path, args));
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.err, option));
+  }
 }
 
 TEST_CASE("tune: a feasible configuration, simulated, equal to running it; an impossible memory limit is an error") {
