@@ -2,9 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/compressed_sparse_row_graph.hpp>
 #include <boost/graph/depth_first_search.hpp>
-#include <boost/graph/topological_sort.hpp>
 #include <algorithm>
 #include <iterator>
 #include <map>
@@ -13,7 +12,8 @@
 namespace chimera {
 namespace {
 
-using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
+// Compressed sparse rows: built once from the edge list, cheap to traverse.
+using Graph = boost::compressed_sparse_row_graph<boost::directedS>;
 using Vertex = boost::graph_traits<Graph>::vertex_descriptor;
 using Edge = boost::graph_traits<Graph>::edge_descriptor;
 
@@ -22,14 +22,17 @@ std::uint64_t key(ActionType t, int pipe, int stage, int mb) {
          std::uint64_t(std::uint32_t(mb));
 }
 
-// Stops the depth-first search at the first back edge, which closes a cycle.
+// One depth-first search: stops at the first back edge, which closes a cycle; otherwise the
+// reverse of the finishing order is a topological order.
 struct CycleFound {
   Vertex from, to;
 };
-struct CycleVisitor : boost::default_dfs_visitor {
+struct OrderVisitor : boost::default_dfs_visitor {
   std::vector<Vertex>* parent;
+  std::vector<Vertex>* finished;
   void tree_edge(Edge e, const Graph& g) const { (*parent)[boost::target(e, g)] = boost::source(e, g); }
   void back_edge(Edge e, const Graph& g) const { throw CycleFound{boost::source(e, g), boost::target(e, g)}; }
+  void finish_vertex(Vertex v, const Graph&) const { finished->push_back(v); }
 };
 
 class Builder {
@@ -61,6 +64,8 @@ class Builder {
       for (std::size_t i = 0; i < s_.actions[w].size(); ++i, ++n) g_.worker_of.push_back(w);
     }
     g_.deps.resize(n);
+    compute_.reserve(n);
+    transfers_.reserve(n);
     for (std::uint32_t v = 0; v < n; ++v) {
       const Action& a = action(v);
       const int w = g_.worker_of[v];
@@ -218,15 +223,19 @@ class Builder {
 
   void order() {
     const std::size_t n = g_.worker_of.size();
-    Graph graph(n);
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
+    edges.reserve(2 * n);
     for (int w = 0; w < s_.workers; ++w)
-      for (std::size_t i = 1; i < s_.actions[w].size(); ++i) boost::add_edge(g_.node(w, i - 1), g_.node(w, i), graph);
+      for (std::size_t i = 1; i < s_.actions[w].size(); ++i) edges.emplace_back(g_.node(w, i - 1), g_.node(w, i));
     for (std::uint32_t v = 0; v < n; ++v)
-      for (std::uint32_t d : g_.deps[v]) boost::add_edge(d, v, graph);
+      for (std::uint32_t d : g_.deps[v]) edges.emplace_back(d, v);
+    Graph graph(boost::edges_are_unsorted_multi_pass, edges.begin(), edges.end(), n);
 
-    std::vector<Vertex> parent(n, boost::graph_traits<Graph>::null_vertex());
-    CycleVisitor visitor;
+    std::vector<Vertex> parent(n, boost::graph_traits<Graph>::null_vertex()), finished;
+    finished.reserve(n);
+    OrderVisitor visitor;
     visitor.parent = &parent;
+    visitor.finished = &finished;
     try {
       boost::depth_first_search(graph, boost::visitor(visitor));
     } catch (const CycleFound& c) {
@@ -241,10 +250,7 @@ class Builder {
       text += name(static_cast<std::uint32_t>(c.to));
       fail(fmt::format("dependency cycle (the workers would wait for each other forever): {}", text));
     }
-    std::vector<Vertex> reversed;
-    reversed.reserve(n);
-    boost::topological_sort(graph, std::back_inserter(reversed));
-    g_.topological_order.assign(reversed.rbegin(), reversed.rend());
+    g_.topological_order.assign(finished.rbegin(), finished.rend());
   }
 
   const PipelineSchedule& s_;
