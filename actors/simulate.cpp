@@ -8,7 +8,10 @@
 
 #include <simgrid/s4u/NetZone.hpp>
 
+#include <simgrid/s4u/Link.hpp>
+
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -144,6 +147,20 @@ Simulation::Simulation(const SimulationOptions& options, int ranks) : impl_(std:
                        fmt::format("the platform prefers an unknown collective algorithm '{}'", preferred),
                        kCollectiveAlgorithmChoices);
   }
+}
+
+AlphaBeta Simulation::route_alpha_beta(int src, int dst) const {
+  std::vector<s4u::Link*> links;
+  double latency = 0;
+  impl_->platform.rank_hosts.at(src)->route_to(impl_->platform.rank_hosts.at(dst), links, &latency);
+  double bandwidth = std::numeric_limits<double>::infinity();
+  for (auto* l : links) bandwidth = std::min(bandwidth, l->get_bandwidth());
+  return {bandwidth, latency};
+}
+
+CollectiveAlgorithm Simulation::resolved_algorithm(const Op& op) {
+  CommContext ctx(impl_->platform.rank_hosts, impl_->collectives);
+  return resolve_algorithm(ctx, op);
 }
 
 void Simulation::set_reduction_costs(std::vector<double> seconds_per_byte) {

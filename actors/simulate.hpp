@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "collectives/closed_form.hpp"
 #include "collectives/comm_context.hpp"
 #include "platforms/link_stats.hpp"
 #include "platforms/network_settings.hpp"
@@ -62,6 +63,12 @@ class Simulation {
   const std::string& rank_host_name(int rank) const;
   // A <prop> of the rank's host in the platform XML, or "" when absent.
   std::string rank_host_property(int rank, const std::string& key) const;
+
+  // Bottleneck bandwidth and summed latency of the route between two ranks' hosts, as the
+  // links are loaded (payload efficiency applied): the alpha-beta view of the platform.
+  AlphaBeta route_alpha_beta(int src, int dst) const;
+  // The algorithm `auto` stands for, for this collective on this platform.
+  CollectiveAlgorithm resolved_algorithm(const Op& op);
 
   // Local reduction cost per rank in seconds per byte (e.g. from each rank's preset); set
   // before run() to enable reductions.

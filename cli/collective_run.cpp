@@ -161,6 +161,22 @@ nlohmann::json run_collective_request(const CollectiveRequest& q) {
           {"rows", rows}};
 }
 
+nlohmann::json collective_closed_form(const CollectiveRequest& q) {
+  Prepared p = prepare(q);
+  if (p.ranks.size() < 2 && p.targets.empty()) return nullptr;
+  Simulation sim(p.sim, p.world);
+  Program prog = single_collective_programs(p, q.sizes.front())[p.ranks.front()];
+  const Op& op = prog.ops.front();
+  CollectiveAlgorithm algo = sim.resolved_algorithm(op);
+  const int second = op.targets && (p.kind == CollectiveKind::multicast || p.kind == CollectiveKind::m2ms) ? p.targets.front()
+                                                                                                          : p.ranks[1];
+  AlphaBeta ab = sim.route_alpha_beta(p.ranks.front(), second);
+  auto t = closed_form_time(p.kind, algo, static_cast<int>(p.ranks.size()), q.sizes.front(), ab, p.shape,
+                            static_cast<int>(p.targets.size()));
+  if (!t) return nullptr;
+  return *t;
+}
+
 std::string collective_text(const nlohmann::json& j) {
   std::vector<int> ranks = j["ranks"], targets = j["targets"];
   std::string out = fmt::format("# {} ({}, {}) over {} ranks {}{}\n# platform {}\n# network {}\n# {}\n",

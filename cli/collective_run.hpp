@@ -28,4 +28,9 @@ nlohmann::json run_collective_request(const CollectiveRequest& request);
 void validate_collective_request(const CollectiveRequest& request);
 std::string collective_text(const nlohmann::json& result);
 
+// The alpha-beta closed form of the request's first size on its platform (route bandwidth and
+// latency between the first two members), or null when the algorithm has none. Starts an
+// engine: call it in a child process (run_isolated).
+nlohmann::json collective_closed_form(const CollectiveRequest& request);
+
 }  // namespace chimera

@@ -9,6 +9,7 @@ void add_program_command(CLI::App& app);
 void add_collective_command(CLI::App& app);
 void add_fusion_command(CLI::App& app);  // cli/cmd_fusion.cpp
 void add_sweep_command(CLI::App& app);   // cli/cmd_sweep.cpp
+void add_fidelity_command(CLI::App& app);  // cli/cmd_fidelity.cpp
 void add_platform_command(CLI::App& app);  // cli/cmd_platform.cpp
 void add_schedule_command(CLI::App& app);  // cli/cmd_schedule.cpp
 void add_tune_command(CLI::App& app);      // cli/cmd_tune.cpp

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   chimera::add_collective_command(app);
   chimera::add_fusion_command(app);
   chimera::add_sweep_command(app);
+  chimera::add_fidelity_command(app);
   chimera::add_platform_command(app);
   chimera::add_schedule_command(app);
   chimera::add_tune_command(app);

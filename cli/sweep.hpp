@@ -18,6 +18,7 @@
 //   groups = "mesh2d-5x5"
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -74,5 +75,19 @@ void validate_point(const SweepSpec& s, const SweepPoint& p);
 nlohmann::json evaluate_point(const SweepSpec& s, const SweepPoint& p);
 
 std::string param_text(const ParamValue& v);
+
+// For fidelity runs: the point under another network model ("CM02", "LV08", "ns-3") and
+// payload efficiency; under ns-3 an XML platform is replaced by its ns-3-ready sibling
+// "<name>-ns3.xml" when one exists (otherwise the loader explains why it cannot run).
+SweepPoint with_network_model(const SweepSpec& s, const SweepPoint& p, const std::string& model,
+                              std::optional<double> payload_efficiency);
+// The times a point reports: {"baseline_s", "fused_s"} for fusion points, {"time_s"} otherwise.
+std::vector<std::string> time_metrics(const std::string& kind);
+nlohmann::json point_times(const std::string& kind, const nlohmann::json& result);
+// The alpha-beta closed form of a collective point (null for other kinds). Starts an engine:
+// call it in a child process.
+nlohmann::json point_closed_form(const SweepSpec& s, const SweepPoint& p);
+// A scenario file read as a sweep of one `run` point.
+SweepSpec single_scenario_sweep(const std::string& scenario_path);
 
 }  // namespace chimera

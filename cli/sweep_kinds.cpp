@@ -168,7 +168,65 @@ Scenario scenario_for(const SweepSpec& s, const SweepPoint& p) {
   }
 }
 
+// "x.xml" -> "x-ns3.xml" when that file exists.
+std::optional<std::string> ns3_sibling(const std::string& xml) {
+  if (xml.size() < 4 || xml.substr(xml.size() - 4) != ".xml") return std::nullopt;
+  std::string candidate = xml.substr(0, xml.size() - 4) + "-ns3.xml";
+  std::error_code ec;
+  if (fs::is_regular_file(candidate, ec)) return candidate;
+  return std::nullopt;
+}
+
 }  // namespace
+
+SweepPoint with_network_model(const SweepSpec& s, const SweepPoint& p, const std::string& model,
+                              std::optional<double> payload_efficiency) {
+  SweepPoint out = p;
+  const SourceLocation here{s.file};
+  const bool run = s.kind == "run";
+  out.params.push_back({run ? "network.model" : "network_model", ParamValue(model), here});
+  if (payload_efficiency)
+    out.params.push_back({run ? "network.payload_efficiency" : "payload_efficiency", ParamValue(*payload_efficiency), here});
+  if (model != "ns-3") return out;
+  if (run) {
+    Scenario sc = scenario_for(s, p);
+    if (!sc.platform.xml_file.empty())
+      if (auto ns3 = ns3_sibling(sc.platform.xml_file))
+        out.params.push_back({"platform.file", ParamValue(fs::absolute(*ns3).string()), here});
+    return out;
+  }
+  auto params = latest(p);
+  if (auto it = params.find("platform"); it != params.end())
+    if (auto ns3 = ns3_sibling(resolve(s, text(*it->second))))
+      out.params.push_back({"platform", ParamValue(fs::absolute(*ns3).string()), here});
+  return out;
+}
+
+std::vector<std::string> time_metrics(const std::string& kind) {
+  if (kind == "fusion") return {"baseline_s", "fused_s"};
+  return {"time_s"};
+}
+
+nlohmann::json point_times(const std::string& kind, const nlohmann::json& r) {
+  if (kind == "fusion") return {{"baseline_s", r["baseline_s"]}, {"fused_s", r["fused_s"]}};
+  if (kind == "collective") return {{"time_s", r["time_s"]}};
+  return {{"time_s", r["iteration_time_s"]}};
+}
+
+nlohmann::json point_closed_form(const SweepSpec& s, const SweepPoint& p) {
+  if (s.kind != "collective") return nullptr;
+  return collective_closed_form(collective_request(s, p));
+}
+
+SweepSpec single_scenario_sweep(const std::string& scenario_path) {
+  SweepSpec s;
+  s.file = scenario_path;
+  s.kind = "run";
+  s.title = scenario_path;
+  s.fixed.push_back({"scenario", ParamValue(fs::path(scenario_path).filename().string()), {scenario_path}});
+  validate_point(s, sweep_point(s, 0));
+  return s;
+}
 
 std::vector<std::string> sweep_kinds() { return {"collective", "fusion", "run"}; }
 
