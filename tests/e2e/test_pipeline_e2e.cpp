@@ -79,7 +79,7 @@ std::vector<std::pair<std::string, double>> compute_ops(const std::string& scena
 
 }  // namespace
 
-TEST_CASE("schedule: chimera D=4 N=4 takes 16 units with the reference's per-worker order, 1f1b and gpipe 21") {
+TEST_CASE("schedule: chimera D=4 N=4 takes 16 units with the reference's per-worker order and 1f1b and gpipe 21") {
   auto r = run_cli("schedule --kind chimera --stages 4 --microbatches 4 --fwd 1 --bwd 2 --json");
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   json j = json::parse(r.out);
@@ -108,7 +108,7 @@ TEST_CASE("schedule: chimera D=4 N=4 takes 16 units with the reference's per-wor
   CHECK(contains(t.out, "(D-2)/(2N+D-2)"));
 }
 
-TEST_CASE("schedule: --svg draws the timeline; output is deterministic; errors name the flag") {
+TEST_CASE("schedule: --svg draws the timeline and output is deterministic and errors name the flag") {
   std::string dir = temp_dir();
   auto a = run_cli(fmt::format("schedule --kind interleaved --stages 4 --microbatches 8 --chunks 2 --svg '{}/t.svg'", dir));
   REQUIRE_MESSAGE(a.exit_code == 0, a.err);
@@ -267,7 +267,7 @@ TEST_CASE("run: chimera through the engine with free communication follows the r
   for (const auto& rank : j["pipeline"]["ranks"]) CHECK(rank["stages"].size() == 2);
 }
 
-TEST_CASE("scenario [schedule] errors: file, line, key; pp > 1 without a schedule") {
+TEST_CASE("scenario schedule-table errors name file and line and key and pp > 1 needs a schedule") {
   auto err_of = [](const std::string& text) {
     auto r = run_cli(fmt::format("run '{}'", write_scenario(text)));
     CHECK(r.exit_code == 2);
@@ -323,7 +323,7 @@ TEST_CASE("schedule and tune option errors name the option") {
   }
 }
 
-TEST_CASE("tune: a feasible configuration, simulated, equal to running it; an impossible memory limit is an error") {
+TEST_CASE("tune: a feasible configuration simulated equals running it and an impossible memory limit is an error") {
   std::string path = write_scenario(pipeline_scenario("", 1, 8, 1, 8, "100GBps", "1us"));
   auto r = run_cli(fmt::format("tune '{}' --gpus 8 --mini-batch 32 --memory 80GiB --top 1 --json", path));
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
@@ -379,7 +379,7 @@ TEST_CASE("run: every schedule kind with tensor parallelism inside stages and tw
   }
 }
 
-TEST_CASE("playground: a scripted session, with a wrong answer asked again") {
+TEST_CASE("playground: a scripted session with a wrong answer asked again") {
   // model (a wrong one first), micro-batch, GPUs, preset, bandwidth, latency, schedule, D, N,
   // extension, recompute, simulate, autotune.
   const std::string answers = "gpt5\nbert-48\n4\n8\nv100\n25GBps\n1us\nchimera\n4\n8\nconcat\nn\ny\ny\n";

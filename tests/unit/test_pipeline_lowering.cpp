@@ -43,7 +43,7 @@ std::size_t count_named(const Program& p, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("1f1b over two stages: one compute op per pass, sends, receives and no gradient sync without dp") {
+TEST_CASE("1f1b over two stages: one compute op per pass with sends and receives and no gradient sync without dp") {
   PipelineLowering l = lower(ScheduleKind::one_f_one_b, 1, 2, 1, 3);
   REQUIRE(l.programs.size() == 2);
   for (const Program& p : l.programs) CHECK(check_program(p).empty());
@@ -81,7 +81,7 @@ TEST_CASE("1f1b over two stages: one compute op per pass, sends, receives and no
   CHECK(l.live_activations[0].size() == 3);
 }
 
-TEST_CASE("chimera with two replicas: rank layout, gradient groups of 2W ranks, sync order") {
+TEST_CASE("chimera with two replicas: rank layout and gradient groups of 2W ranks in sync order") {
   PipelineLowering l = lower(ScheduleKind::chimera, 1, 4, 2, 4);
   REQUIRE(l.programs.size() == 8);
   // rank = d + 2 w: worker w of replica d. Stage 0 lives on worker 0 (down) and 3 (up).
@@ -126,7 +126,7 @@ TEST_CASE("tensor parallelism inside a stage: per-layer ops and Megatron's all-r
     if (o.kind == OpKind::recv) CHECK(o.peer == 0);
 }
 
-TEST_CASE("recomputation re-runs the forward before each backward; zb-h1 splits weight gradients") {
+TEST_CASE("recomputation re-runs the forward before each backward and zb-h1 splits weight gradients") {
   PipelineLowering r = lower(ScheduleKind::one_f_one_b, 1, 2, 1, 2, true);
   const Program& p = r.programs[1];
   CHECK(count_named(p, "recompute") == 2);
@@ -154,7 +154,7 @@ TEST_CASE("recomputation re-runs the forward before each backward; zb-h1 splits 
   CHECK(ig + wg == doctest::Approx(full));
 }
 
-TEST_CASE("interleaved: each worker holds v stages, a channel per chunk boundary") {
+TEST_CASE("interleaved: each worker holds v stages with a channel per chunk boundary") {
   PipelineLowering l = lower(ScheduleKind::interleaved, 1, 2, 1, 4);
   CHECK(l.schedule.stage_count == 4);
   CHECK(l.partition.layers == std::vector<int>{2, 2, 2, 2});

@@ -54,7 +54,7 @@ TEST_CASE("SC'21 models: per-layer parameters match the reference's allreduce si
   CHECK(embedding_parameters(gpt) == 50257.0 * 1280 + 632.0 * 1280);
 }
 
-TEST_CASE("stage memory: weights, gradients, Adam state and activations of each stage") {
+TEST_CASE("stage memory: weights and gradients and Adam state and activations of each stage") {
   ModelSpec m;
   m.layers = 4, m.hidden = 64, m.heads = 4, m.ffn_hidden = 256, m.vocab = 100, m.sequence = 16, m.micro_batch = 2;
   StagePartition p = partition_layers({1, 1, 1, 1}, 2);
@@ -91,7 +91,7 @@ TEST_CASE("peak live activations follow the timeline with per-stage sizes") {
   CHECK(peak[3] == 1002);
 }
 
-TEST_CASE("the partitioner balances the slowest stage, then evens the rest") {
+TEST_CASE("the partitioner balances the slowest stage then evens the rest") {
   auto p = partition_layers(std::vector<double>(8, 1.0), 4);
   CHECK(p.layers == std::vector<int>{2, 2, 2, 2});
   CHECK(p.first_layer == std::vector<int>{0, 2, 4, 6});

@@ -61,7 +61,7 @@ std::string order_with_syncs(const PipelineSchedule& s, int w) {
 
 }  // namespace
 
-TEST_CASE("chimera D=4 N=4: the reference's per-worker order, start times and 16 units") {
+TEST_CASE("chimera D=4 N=4: the reference's per-worker order and start times and 16 units") {
   // shared/reference/pipeline-schedules.md §2.5: T_F = 1, T_B = 2, free communication.
   Run r = run(opts(ScheduleKind::chimera, 4, 4), 1, 2);
   CHECK(compute_labels(r.s, 0) == std::vector<std::string>{"F0d0", "F1d0", "F2u3", "B2u3", "F3u3", "B3u3", "B0d0", "B1d0"});
@@ -92,7 +92,7 @@ TEST_CASE("chimera D=4 N=4: the reference's per-worker order, start times and 16
   CHECK(r.s.stages_of(2) == std::vector<int>{1, 2});
 }
 
-TEST_CASE("gpipe and 1f1b at D=4 N=4 with T_F=1, T_B=2 take (N+D-1)(T_F+T_B) = 21") {
+TEST_CASE("gpipe and 1f1b at D=4 N=4 with T_F=1 and T_B=2 take (N+D-1)(T_F+T_B) = 21") {
   for (auto k : {ScheduleKind::gpipe, ScheduleKind::one_f_one_b}) {
     Run r = run(opts(k, 4, 4), 1, 2);
     CHECK(r.t.iteration_time == 21);
@@ -167,7 +167,7 @@ TEST_CASE("chimera with f pipes per direction: D/f - 2 idle slots") {
       }
 }
 
-TEST_CASE("interleaved 1f1b: idle (D-1)(T_F+T_B)/v, bubble (D-1)/(vN+D-1)") {
+TEST_CASE("interleaved 1f1b: idle (D-1)(T_F+T_B)/v and bubble (D-1)/(vN+D-1)") {
   for (int D : {2, 4, 8})
     for (int v : {2, 3, 4})
       for (int N : {D, 2 * D, 4 * D})
@@ -199,7 +199,7 @@ TEST_CASE("zb-h1: idle (D-1)(T_F+T_B-T_W) and 1F1B's peak memory") {
   CHECK((r.t.iteration_time - 24) / 24 == doctest::Approx(3.0 / 24));
 }
 
-TEST_CASE("activation peaks: gpipe N, 1f1b D - r, chimera (D/2+1 .. D), doubling (3D/2+1 .. 2D)") {
+TEST_CASE("activation peaks: gpipe N and 1f1b D - r and chimera (D/2+1 .. D) and doubling (3D/2+1 .. 2D)") {
   Run g = run(opts(ScheduleKind::gpipe, 4, 6), 1, 2);
   for (double p : g.t.peak_activations) CHECK(p == 6);
   Run f = run(opts(ScheduleKind::one_f_one_b, 4, 8), 1, 2);
@@ -220,7 +220,7 @@ TEST_CASE("activation peaks: gpipe N, 1f1b D - r, chimera (D/2+1 .. D), doubling
   }
 }
 
-TEST_CASE("chimera's explicit order (§2.2, §2.6a) equals the slot rule (§2.3) for one pipe per direction") {
+TEST_CASE("chimera's explicit order (ref 2.2 and 2.6a) equals the slot rule (ref 2.3) for one pipe per direction") {
   for (int D : {2, 4, 6, 8, 10, 16, 32})
     for (int K : {1, 2, 3, 4}) {
       CAPTURE(D); CAPTURE(K);
@@ -230,7 +230,7 @@ TEST_CASE("chimera's explicit order (§2.2, §2.6a) equals the slot rule (§2.3)
     }
 }
 
-TEST_CASE("every generated schedule validates: acyclic, each receive with its send") {
+TEST_CASE("every generated schedule validates: acyclic and each receive with its send") {
   for (auto k : {ScheduleKind::gpipe, ScheduleKind::one_f_one_b, ScheduleKind::zb_h1})
     for (int D : {1, 2, 5, 8})
       for (int N : {1, 3, 8, 17}) CHECK_NOTHROW(validate_schedule(make_schedule(opts(k, D, N))));

@@ -91,7 +91,7 @@ TEST_CASE("sends of one channel out of micro-batch order are reported") {
   CHECK(contains(e, "out of order"));
 }
 
-TEST_CASE("a missing pass, a duplicated pass and a misplaced stage are reported") {
+TEST_CASE("a missing pass and a duplicated pass and a misplaced stage are reported") {
   {
     PipelineSchedule s = one_f_one_b(2, 3);
     auto& p1 = s.actions[1];
