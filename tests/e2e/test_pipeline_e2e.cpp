@@ -406,3 +406,42 @@ TEST_CASE("playground: a scripted session with a wrong answer asked again") {
   auto stubborn = run_cli("playground", "x\nx\nx\nx\nx\n");
   CHECK(stubborn.exit_code == 2);
 }
+
+TEST_CASE("run: a plan that does not fit the GPU memory is reported as infeasible") {
+  // GPT-2 (64 layers) over two V100-class GPUs with GPipe and 12 micro-batches: each rank keeps
+  // all 12 micro-batches' activations of its 32 or so layers. Rank 1 (stage 1, with the tied LM
+  // head, 50257 x 1280 parameters) needs 16 B per parameter of mixed-precision Adam state plus
+  // 12 micro-batches of activations.
+  std::string text = R"(schema = 1
+[model]
+name = "gpt2-64"
+micro_batch = 1
+[parallel]
+pp = 2
+micro_batches = 12
+[schedule]
+kind = "gpipe"
+[platform.generator]
+kind = "star"
+gpus = 2
+port_bandwidth = "25GBps"
+port_latency = "1us"
+[compute]
+preset = "v100"
+)";
+  std::string path = write_scenario(text);
+  auto r = run_cli(fmt::format("run '{}' --json", path));
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  json p = json::parse(r.out)["pipeline"];
+  CHECK(p["fits_memory"] == false);
+  const json& stage1 = p["stages"][1];
+  const double params = stage1["layers"].get<int>() * 19677440.0 + 50257.0 * 1280;
+  CHECK(stage1["parameters"].get<double>() == params);
+  CHECK(p["ranks"][1]["peak_memory_bytes"].get<double>() ==
+        doctest::Approx(16 * params + 12 * stage1["activation_bytes_per_micro_batch"].get<double>()));
+  CHECK(p["ranks"][1]["fits"] == false);
+  CHECK(p["ranks"][1]["memory_capacity_bytes"].get<double>() < p["ranks"][1]["peak_memory_bytes"].get<double>());
+  auto t = run_cli(fmt::format("run '{}'", path));
+  CHECK(contains(t.out, "EXCEEDS"));
+  CHECK(contains(t.out, "this plan is infeasible"));
+}
