@@ -49,7 +49,7 @@ TEST_CASE("tensor parallel: 4 all-reduces per layer and micro-batch, of one acti
   }
 }
 
-TEST_CASE("tensor parallel with tp = 1 has no all-reduce; data parallel adds one per layer") {
+TEST_CASE("tensor parallel with tp = 1 has no all-reduce, data parallel adds one per layer") {
   FixedCost cost;
   LoweringInput in;
   in.model = tiny_model();
