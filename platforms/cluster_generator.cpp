@@ -9,24 +9,46 @@
 namespace chimera {
 namespace {
 
-// One node as a zone: its GPUs and internal links, the NIC router, and a route from each GPU to
-// it (symmetrical: the way back crosses the same links in the other direction).
-xml::Zone node_zone(const ClusterParams& p, int n) {
+// An NVSwitch node as a Floyd zone with one-link edges: GPU <-> NVSwitch (its NVLink port) and
+// GPU <-> NIC router (its NIC, then the node's PCIe fabric, a fat pipe: latency 0, no sharing).
+// Floyd's shortest paths keep GPU-to-GPU traffic on NVLink (2 links against 4 through the NIC
+// router) and send network traffic through the GPU's own NIC (2 links against 4). Edges instead
+// of every GPU pair keep the file small: SimGrid resolves each link reference by searching all
+// zones parsed so far, so parse time grows with zones x references.
+xml::Zone nvswitch_node_zone(const ClusterParams& p, int n) {
   const std::string prefix = fmt::format("node{}-", n);
   const double eff = p.payload_efficiency;
-  FlatTopology t;
-  int gpus = 0;
-  if (p.node == ClusterNode::nvswitch) {
-    NvswitchParams q = p.nvswitch;
-    q.payload_efficiency = eff;
-    t = nvswitch_topology(q, prefix);
-    gpus = q.gpus;
-  } else {
-    PcieParams q = p.pcie;
-    q.payload_efficiency = eff;
-    t = pcie_topology(q, prefix);
-    gpus = q.gpus;
+  NvswitchParams q = p.nvswitch;
+  q.payload_efficiency = eff;
+  FlatTopology t = nvswitch_topology(q, prefix);  // hosts, the switch router, NVLink ports
+  const std::string sw = prefix + "nvswitch", nic_router = prefix + "nic", fabric = prefix + "pcie";
+  xml::Zone z;
+  z.id = fmt::format("node{}", n);
+  z.routing = "Floyd";
+  z.hosts = t.hosts;
+  z.routers = {sw, nic_router};
+  for (const auto& l : t.links) z.links.push_back(l.link);
+  for (int j = 0; j < p.nics_per_node; ++j)
+    z.links.push_back({fmt::format("{}nic{}", prefix, j), p.nic_bandwidth_Bps, p.nic_latency_s, xml::Sharing::split_duplex,
+                       link_props("nic", eff)});
+  z.links.push_back({fabric, p.nics_per_node * p.nic_bandwidth_Bps, 0, xml::Sharing::fatpipe, link_props("pcie", eff)});
+  for (int g = 0; g < q.gpus; ++g) {
+    const std::string& host = t.hosts[g].id;
+    z.routes.push_back({host, sw, "", "", {up(host + "-nvlink")}, true});
+    z.routes.push_back(
+        {host, nic_router, "", "", {through(fabric), up(fmt::format("{}nic{}", prefix, g * p.nics_per_node / q.gpus))}, true});
   }
+  return z;
+}
+
+// A PCIe node: its flat topology (explicit GPU-pair routes: the host-memory detour is no
+// shortest path), plus the NIC router and a route from each GPU to it.
+xml::Zone pcie_node_zone(const ClusterParams& p, int n) {
+  const std::string prefix = fmt::format("node{}-", n);
+  const double eff = p.payload_efficiency;
+  PcieParams q = p.pcie;
+  q.payload_efficiency = eff;
+  FlatTopology t = pcie_topology(q, prefix);
   const std::string nic_router = prefix + "nic";
   t.routers.push_back(nic_router);
   for (int j = 0; j < p.nics_per_node; ++j) {
@@ -35,28 +57,28 @@ xml::Zone node_zone(const ClusterParams& p, int n) {
                "", nic_router};
     t.add_link(std::move(l));  // UP: towards the network
   }
-  for (int g = 0; g < gpus; ++g) {
+  for (int g = 0; g < q.gpus; ++g) {
     xml::Route r;
     r.src = t.hosts[g].id;
     r.dst = nic_router;
     r.symmetrical = true;
-    if (p.node == ClusterNode::nvswitch) {
-      r.hops.push_back(up(fmt::format("{}nic{}", prefix, g * p.nics_per_node / gpus)));
-    } else {
-      const int s = pcie_socket_of(p.pcie, g);
-      r.hops.push_back(up(t.hosts[g].id + "-pcie"));
-      if (p.pcie.gpus_per_switch > 0)
-        r.hops.push_back(up(fmt::format("{}socket{}-switch{}-uplink", prefix, s,
-                                        (g % (gpus / p.pcie.sockets)) / p.pcie.gpus_per_switch)));
-      if (!p.pcie.p2p) {  // no GPUDirect RDMA: staged through host memory
-        r.hops.push_back(through(fmt::format("{}socket{}-memory", prefix, s)));
-        r.hops.push_back(through(fmt::format("{}socket{}-memory", prefix, s)));
-      }
-      r.hops.push_back(up(fmt::format("{}nic{}", prefix, s * p.nics_per_node / p.pcie.sockets)));
+    const int s = pcie_socket_of(q, g);
+    r.hops.push_back(up(t.hosts[g].id + "-pcie"));
+    if (q.gpus_per_switch > 0)
+      r.hops.push_back(
+          up(fmt::format("{}socket{}-switch{}-uplink", prefix, s, (g % (q.gpus / q.sockets)) / q.gpus_per_switch)));
+    if (!q.p2p) {  // no GPUDirect RDMA: staged through host memory
+      r.hops.push_back(through(fmt::format("{}socket{}-memory", prefix, s)));
+      r.hops.push_back(through(fmt::format("{}socket{}-memory", prefix, s)));
     }
+    r.hops.push_back(up(fmt::format("{}nic{}", prefix, s * p.nics_per_node / q.sockets)));
     t.routes.push_back(std::move(r));
   }
   return flow_zone(t, fmt::format("node{}", n));
+}
+
+xml::Zone node_zone(const ClusterParams& p, int n) {
+  return p.node == ClusterNode::nvswitch ? nvswitch_node_zone(p, n) : pcie_node_zone(p, n);
 }
 
 }  // namespace

@@ -1,10 +1,12 @@
 #pragma once
 // A multi-node cluster: nodes (an NVSwitch board or a PCIe server each) joined by NICs.
 //
-// Zones: cluster (Floyd, groups and a spine zone) > group (Full) > node (Full). A node zone holds its GPUs, its internal
-// links and a router "node<n>-nic" that gateways the node; each GPU reaches it through its NIC
-// (nvswitch nodes: GPU g uses NIC g * nics / gpus, GPUDirect RDMA; pcie nodes: the socket's NIC,
-// after the GPU's PCIe link, and through host memory when the GPUs cannot do P2P/RDMA). A group
+// Zones: cluster (Floyd, groups and a spine zone) > group (Full) > node (nvswitch: Floyd over
+// one-link edges; pcie: Full). A node zone holds its GPUs, its internal links and a router
+// "node<n>-nic" that gateways the node; each GPU reaches it through its NIC (nvswitch nodes: GPU
+// g uses NIC g * nics / gpus through the node's PCIe fabric, GPUDirect RDMA; pcie nodes: the
+// socket's NIC, after the GPU's PCIe link, and through host memory when the GPUs cannot do
+// P2P/RDMA). A group
 // is the set of nodes under one non-blocking first tier: a rail-optimised scalable unit (rail
 // switches of `nodes_per_unit` nodes) or a leaf switch of a leaf/spine fat-tree
 // (`nodes_per_leaf`). Within a group, routes cross the group switch (a FATPIPE link: latency,

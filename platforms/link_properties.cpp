@@ -2,6 +2,8 @@
 
 #include <simgrid/s4u/Engine.hpp>
 
+#include <unordered_map>
+
 #include "platforms/link_roles.hpp"
 
 namespace chimera {
@@ -11,17 +13,25 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() > suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// SimGrid finds a split-duplex link by searching every zone: remember each answer (one engine
+// per process, links live as long as it).
 const simgrid::s4u::Link* split_parent(const simgrid::s4u::Link* link) {
+  static std::unordered_map<const simgrid::s4u::Link*, const simgrid::s4u::Link*> parents;
   const std::string& name = link->get_name();
   std::string base;
   if (ends_with(name, "_UP")) base = name.substr(0, name.size() - 3);
   else if (ends_with(name, "_DOWN")) base = name.substr(0, name.size() - 5);
   else return nullptr;
+  auto it = parents.find(link);
+  if (it != parents.end()) return it->second;
+  const simgrid::s4u::Link* parent = nullptr;
   try {
-    return simgrid::s4u::Engine::get_instance()->split_duplex_link_by_name(base);
+    parent = simgrid::s4u::Engine::get_instance()->split_duplex_link_by_name(base);
   } catch (const std::exception&) {
-    return nullptr;  // a plain link whose name happens to end in _UP
+    // a plain link whose name happens to end in _UP
   }
+  parents.emplace(link, parent);
+  return parent;
 }
 
 }  // namespace

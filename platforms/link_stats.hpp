@@ -19,7 +19,7 @@
 namespace chimera {
 
 struct LinkUsage {
-  std::string link;  // SimGrid's name: "gpu3-nvlink_UP"
+  std::string link;  // SimGrid's name: "gpu3-nvlink-up"
   std::string role;
   double bandwidth_Bps = 0;  // after any payload efficiency
   double bytes = 0;          // payload bytes that crossed it

@@ -32,7 +32,7 @@ std::vector<std::string> simgrid_config(const NetworkSettings& s) {
 
 std::string describe(const NetworkSettings& s) {
   if (s.model == NetworkModel::NS3)
-    return fmt::format("ns-3 (packet-level TCP{})",
+    return fmt::format("ns-3 (packet-level TCP: 9000-byte MTU, 256 MiB socket buffers, 100-segment initial window{})",
                        s.payload_efficiency != 1.0 ? fmt::format(", payload efficiency {}", s.payload_efficiency) : "");
   std::string window = s.window_cap_bytes ? fmt::format("TCP window cap {} B", *s.window_cap_bytes)
                                           : "TCP window cap lifted";

@@ -14,7 +14,7 @@
 namespace chimera {
 
 struct RouteHopInfo {
-  std::string link;  // SimGrid's name ("gpu0-nvlink_UP")
+  std::string link;  // SimGrid's name ("gpu0-nvlink-up")
   std::string role;
   double bandwidth_Bps = 0;  // after payload efficiency
   double latency_s = 0;

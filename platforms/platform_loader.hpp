@@ -12,8 +12,8 @@
 // Ranks take hosts in document order unless the spec lists host names.
 //
 // Errors (InputError): missing file; invalid XML or a platform SimGrid rejects (its message,
-// with file and line; files are first loaded in a forked child so that SimGrid's fatal errors
-// come back as messages too); fewer hosts than ranks; an unknown host in the mapping; an
+// with file and line; files up to 4 MB are first loaded in a forked child so that SimGrid's
+// fatal errors come back as messages too); fewer hosts than ranks; an unknown host in the mapping; an
 // unknown preset or role, a malformed curve or efficiency (file, line, element); under ns-3, a
 // platform ns-3 cannot run (routes of more than one link, cluster zones other than flat,
 // contention or payload efficiency).

@@ -29,6 +29,13 @@ SourceLocation locate(const std::string& xml_file, const std::string& id) {
   return {xml_file, line_of_element(xml_file, id)};
 }
 
+// "host 'gpu3' preset"; for generated platforms (no file to point at) prefixed with the platform.
+std::string element_key(const std::string& xml_file, const std::string& where, const char* element,
+                        const std::string& id, const std::string& key) {
+  std::string k = fmt::format("{} '{}' {}", element, id, key);
+  return xml_file.empty() ? fmt::format("platform {}: {}", where, k) : k;
+}
+
 std::string preset_choices() {
   std::string s;
   for (const auto& n : hardware_preset_names()) s += (s.empty() ? "" : ", ") + n;
@@ -66,14 +73,14 @@ void apply_host_presets(const std::vector<s4u::Host*>& hosts, const std::string&
       if (std::find(names.begin(), names.end(), v) == names.end()) {
         bool path = v.find('/') != std::string::npos || v.find(".toml") != std::string::npos;
         if (!path)
-          throw InputError(locate(xml_file, h->get_name()), fmt::format("platform {}: host '{}' preset", where, h->get_name()),
+          throw InputError(locate(xml_file, h->get_name()), element_key(xml_file, where, "host", h->get_name(), "preset"),
                            fmt::format("unknown hardware preset '{}'", v), preset_choices());
         if (!xml_file.empty() && fs::path(v).is_relative())
           resolved = (fs::path(xml_file).parent_path() / v).lexically_normal().string();
         try {
           (void)load_hardware_preset(resolved);
         } catch (const InputError& e) {
-          throw InputError(locate(xml_file, h->get_name()), fmt::format("platform {}: host '{}' preset", where, h->get_name()),
+          throw InputError(locate(xml_file, h->get_name()), element_key(xml_file, where, "host", h->get_name(), "preset"),
                            fmt::format("preset file '{}': {}", resolved, e.what()), preset_choices());
         }
       }
@@ -92,8 +99,8 @@ PropertyCounts apply_link_properties(s4u::Engine& engine, const NetworkSettings&
     if (link->get_name() == "__loopback__") continue;
     const std::string parent = link_parent_name(link);
     auto error = [&](const std::string& key, std::string problem, std::string valid) {
-      return InputError(locate(xml_file, parent), fmt::format("platform {}: link '{}' {}", where, parent, key),
-                        std::move(problem), std::move(valid));
+      return InputError(locate(xml_file, parent), element_key(xml_file, where, "link", parent, key), std::move(problem),
+                        std::move(valid));
     };
     if (const char* role = link_property(link, "role"); role && !is_link_role(role))
       throw error("role", fmt::format("unknown role '{}'", role), link_role_choices());

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace chimera::xml {
@@ -122,9 +123,65 @@ std::string escape(const std::string& text) {
   return out;
 }
 
+namespace {
+
+Direction flip(Direction d) { return d == Direction::up ? Direction::down : d == Direction::down ? Direction::up : d; }
+
+// Split-duplex links become two one-way links "<id>-up" and "<id>-down", each carrying the
+// properties itself (SimGrid keeps a split-duplex link's properties on an object only found
+// by a search through every zone, which costs O(zones) per link on large platforms).
+void expand_split_duplex(Zone& z) {
+  for (Zone& child : z.zones) expand_split_duplex(child);
+  std::vector<Link> links;
+  for (Link& l : z.links) {
+    if (l.sharing != Sharing::split_duplex) {
+      links.push_back(std::move(l));
+      continue;
+    }
+    Link up = l, down = l;
+    up.id += "-up";
+    down.id += "-down";
+    up.sharing = down.sharing = Sharing::shared;
+    links.push_back(std::move(up));
+    links.push_back(std::move(down));
+  }
+  z.links = std::move(links);
+  auto resolve = [](Hop h) {
+    if (h.direction == Direction::up) h.link += "-up";
+    else if (h.direction == Direction::down) h.link += "-down";
+    h.direction = Direction::none;
+    return h;
+  };
+  std::vector<Route> routes;
+  for (Route& r : z.routes) {
+    const bool directional = std::any_of(r.hops.begin(), r.hops.end(), [](const Hop& h) { return h.direction != Direction::none; });
+    if (r.symmetrical && directional) {
+      // SimGrid reverses a symmetrical route's link order but cannot flip a one-way link: write both ways.
+      Route back = r;
+      std::swap(back.src, back.dst);
+      std::swap(back.gw_src, back.gw_dst);
+      std::reverse(back.hops.begin(), back.hops.end());
+      for (Hop& h : back.hops) h = resolve({h.link, flip(h.direction)});
+      back.symmetrical = false;
+      r.symmetrical = false;
+      for (Hop& h : r.hops) h = resolve(h);
+      routes.push_back(std::move(r));
+      routes.push_back(std::move(back));
+      continue;
+    }
+    for (Hop& h : r.hops) h = resolve(h);
+    routes.push_back(std::move(r));
+  }
+  z.routes = std::move(routes);
+}
+
+}  // namespace
+
 std::string write_platform(const Zone& root, const std::string& comment) {
+  Zone expanded = root;
+  expand_split_duplex(expanded);
   std::string out = header(comment) + "<platform version=\"4.1\">\n";
-  write_zone(out, root, "");
+  write_zone(out, expanded, "");
   out += "</platform>\n";
   return out;
 }

@@ -60,7 +60,9 @@ std::string latency_text(double s);
 std::string escape(const std::string& text);
 
 // The whole document: XML prolog, DOCTYPE, an optional comment (several lines allowed), and
-// <platform version="4.1"> holding `root`.
+// <platform version="4.1"> holding `root`. Split-duplex links are written as two one-way links
+// "<id>-up" and "<id>-down" (each with the properties; routes name the right one), symmetrical
+// routes through them as two explicit routes.
 std::string write_platform(const Zone& root, const std::string& comment);
 // The same with a prepared body (e.g. a <cluster> element) instead of a zone.
 std::string write_platform_body(const std::string& body, const std::string& comment);

@@ -55,7 +55,7 @@ TEST_CASE("link stats: one NVSwitch transfer loads the sender's UP port and the 
   const LinkStats& s = *r.link_stats;
   CHECK(s.communications == 1);
   REQUIRE(s.links.size() == 2);
-  for (const char* name : {"gpu0-nvlink_UP", "gpu1-nvlink_DOWN"}) {
+  for (const char* name : {"gpu0-nvlink-up", "gpu1-nvlink-down"}) {
     const LinkUsage* u = find(s, name);
     REQUIRE(u);
     CHECK(u->bytes == X);
@@ -78,11 +78,11 @@ TEST_CASE("link stats: the inter-socket link is named the bottleneck of cross-so
   REQUIRE(r.link_stats);
   const LinkStats& s = *r.link_stats;
   REQUIRE(!s.links.empty());
-  CHECK(s.links[0].link == "inter-socket_UP");
+  CHECK(s.links[0].link == "inter-socket-up");
   CHECK(s.links[0].role == "upi");
   CHECK(s.links[0].bytes == 2 * X);
   CHECK(s.links[0].busy_s == doctest::Approx(2 * X / 10e9).epsilon(0.005));
-  const LinkUsage* port = find(s, "gpu0-pcie_UP");
+  const LinkUsage* port = find(s, "gpu0-pcie-up");
   REQUIRE(port);
   CHECK(port->bytes == X);
   CHECK(port->utilization() == doctest::Approx(5e9 / 26e9).epsilon(0.01));
@@ -102,7 +102,7 @@ TEST_CASE("link stats: busy time is the union of overlapping and separate transf
   p[1].add(transfer(OpKind::recv, 0, X));
   p[2].add(transfer(OpKind::recv, 0, X));
   SimulationResult r = simulate(p, options("nvswitch", {"--gpus", "3"}));
-  const LinkUsage* up = find(*r.link_stats, "gpu0-nvlink_UP");
+  const LinkUsage* up = find(*r.link_stats, "gpu0-nvlink-up");
   REQUIRE(up);
   CHECK(up->flows == 2);
   CHECK(up->busy_s == doctest::Approx(2 * X / 300e9).epsilon(0.005));

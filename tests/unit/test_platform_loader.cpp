@@ -77,8 +77,9 @@ TEST_CASE("committed pcie-2socket-8gpu-nop2p.xml: 8 hosts, 8 PCIe x 2 + inter-so
 TEST_CASE("committed 1024-GPU cluster: 128 H100 nodes in 4 rail units of 32") {
   PlatformRun run(source("platforms/cluster-h100-1024.xml"), true);
   CHECK(run.loaded.hosts_in_order.size() == 1024);
-  // Per node: 8 NVLink ports x 2 + 8 NICs x 2; per unit: a switch (fat pipe) and an uplink x 2.
-  CHECK(link_count(run) == 128 * (16 + 16) + 4 * (1 + 2));
+  // Per node: 8 NVLink ports x 2 + 8 NICs x 2 + the PCIe fabric (a fat pipe); per unit: a switch
+  // (fat pipe) and an uplink x 2.
+  CHECK(link_count(run) == 128 * (16 + 16 + 1) + 4 * (1 + 2));
   CHECK(run.loaded.hosts_in_order[1023]->get_name() == "node127-gpu7");
 }
 
