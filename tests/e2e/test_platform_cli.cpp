@@ -45,7 +45,7 @@ tp = 4
 
 }  // namespace
 
-TEST_CASE("platform gen writes a file that platform show --json counts: 8 hosts, 16 links") {
+TEST_CASE("platform gen writes a file that platform show --json counts: 8 hosts - 16 links") {
   Dir d;
   auto g = run_cli("platform gen nvswitch --gpus 8 --preset h100 -o '" + d.path + "/nv.xml' --json");
   REQUIRE_MESSAGE(g.exit_code == 0, g.err);
@@ -61,7 +61,7 @@ TEST_CASE("platform gen writes a file that platform show --json counts: 8 hosts,
   CHECK(j["presets"]["h100"] == 8);
 }
 
-TEST_CASE("platform show --route: links, summed latency, bottleneck and a lone transfer's time") {
+TEST_CASE("platform show --route: links - summed latency - bottleneck and a lone transfer's time") {
   // mesh 5 x 5: gpu0 -> gpu24 crosses 2 injection channels (1 ns) and 8 router channels (100 ns).
   auto r = run_cli("platform show platforms/isca25/mesh2d-5x5.xml --route 0 gpu24 --bytes 64MiB --json");
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
@@ -74,7 +74,7 @@ TEST_CASE("platform show --route: links, summed latency, bottleneck and a lone t
   CHECK(text.out.find("bottleneck 50.00 GB/s") != std::string::npos);
 }
 
-TEST_CASE("platform check: committed files pass, problems exit with code 2") {
+TEST_CASE("platform check: committed files pass - problems exit with code 2") {
   auto ok = run_cli("platform check platforms/pcie-2socket-8gpu-nop2p.xml --json");
   CHECK_MESSAGE(ok.exit_code == 0, ok.out);
   CHECK(nlohmann::json::parse(ok.out)["ok"] == true);
@@ -132,7 +132,7 @@ TEST_CASE("bad platform: fewer hosts than ranks") {
   expect_one_error(run_cli("run '" + s16 + "'"), {"has 8 hosts but the scenario needs 16 ranks", "at least 16 hosts"});
 }
 
-TEST_CASE("bad platform: unknown preset and unknown role name the file, line and element") {
+TEST_CASE("bad platform: unknown preset and unknown role name the file - line and element") {
   Dir d;
   std::string p = d.file("p.xml", std::string(kHead) +
                                       "<platform version=\"4.1\"><zone id=\"z\" routing=\"Full\">\n"
@@ -148,7 +148,7 @@ TEST_CASE("bad platform: unknown preset and unknown role name the file, line and
   expect_one_error(run_cli("platform show '" + l + "'"), {"l.xml:5", "link 'wire' role", "unknown role 'ethernet'", "nvlink"});
 }
 
-TEST_CASE("bad generator input on the command line: kind, key, value") {
+TEST_CASE("bad generator input on the command line: kind - key - value") {
   expect_one_error(run_cli("platform gen hypercube"), {"unknown platform generator 'hypercube'", "nvswitch, pcie"});
   expect_one_error(run_cli("platform gen nvswitch --gpuz 8"), {"--gpuz: unknown key: not a parameter of the nvswitch generator", "--gpus"});
   expect_one_error(run_cli("platform gen nvswitch --port-bandwidth fast"), {"--port-bandwidth", "'fast'"});
@@ -158,7 +158,7 @@ TEST_CASE("bad generator input on the command line: kind, key, value") {
   expect_one_error(run_cli("platform gen nvswitch --contention-curve 1,0.5,2"), {"--contention-curve", "outside (0, 1]"});
 }
 
-TEST_CASE("bad generator input in a scenario: file, line and dotted key") {
+TEST_CASE("bad generator input in a scenario: file - line and dotted key") {
   Dir d;
   std::string s = d.file("s.toml", std::string(kScenario) + "[platform.generator]\nkind = \"mesh2d\"\nk = 5\nlink_latncy = \"100ns\"\n");
   expect_one_error(run_cli("run '" + s + "'"), {"s.toml:10:", "platform.generator.link_latncy: unknown key", "link_latency"});

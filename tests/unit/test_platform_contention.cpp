@@ -51,7 +51,7 @@ TEST_CASE("the default curve falls linearly from 1 to 0.5 at 7 peers") {
   CHECK(parsed->efficiency == c.efficiency);
 }
 
-TEST_CASE("nvswitch default contention: 1 peer at full speed, 7 peers at about half") {
+TEST_CASE("nvswitch default contention: 1 peer at full speed - 7 peers at about half") {
   auto run = PlatformRun(generate_from_cli("nvswitch", {}).xml, false);
   CHECK(run.loaded.contention_links == 16);
   auto t = run.time({peers_to_gpu0(1), peers_to_gpu0(4), peers_to_gpu0(7)});

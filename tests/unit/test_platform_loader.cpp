@@ -37,38 +37,38 @@ const char* kHead = "<?xml version='1.0'?>\n<!DOCTYPE platform SYSTEM \"https://
 
 }  // namespace
 
-TEST_CASE("committed nvswitch-a100-8.xml: 8 hosts, 8 split-duplex ports = 16 links") {
+TEST_CASE("committed nvswitch-a100-8.xml: 8 hosts - 8 split-duplex ports = 16 links") {
   PlatformRun run(source("platforms/nvswitch-a100-8.xml"), true);
   CHECK(run.loaded.hosts_in_order.size() == 8);
   CHECK(link_count(run) == 16);
 }
 
-TEST_CASE("committed isca25 mesh2d-5x5.xml: 25 hosts, 25 injection ports x 2 + 2 x 2 x 5 x 4 mesh channels") {
+TEST_CASE("committed isca25 mesh2d-5x5.xml: 25 hosts - 25 injection ports x 2 + 2 x 2 x 5 x 4 mesh channels") {
   PlatformRun run(source("platforms/isca25/mesh2d-5x5.xml"), true);
   CHECK(run.loaded.hosts_in_order.size() == 25);
   CHECK(link_count(run) == 25 * 2 + 2 * 2 * 5 * 4);
   CHECK(run.loaded.hosts_in_order[7]->get_name() == "gpu7");  // document order = index y k + x
 }
 
-TEST_CASE("committed isca25 torus2d-4x4.xml: 16 hosts, 16 x 2 injection + 16 x 4 channels") {
+TEST_CASE("committed isca25 torus2d-4x4.xml: 16 hosts - 16 x 2 injection + 16 x 4 channels") {
   PlatformRun run(source("platforms/isca25/torus2d-4x4.xml"), true);
   CHECK(run.loaded.hosts_in_order.size() == 16);
   CHECK(link_count(run) == 16 * 2 + 16 * 4);
 }
 
-TEST_CASE("committed isca25 torus3d-2x2x2.xml: 8 hosts, 8 x 2 injection + 8 x 6 channels") {
+TEST_CASE("committed isca25 torus3d-2x2x2.xml: 8 hosts - 8 x 2 injection + 8 x 6 channels") {
   PlatformRun run(source("platforms/isca25/torus3d-2x2x2.xml"), true);
   CHECK(run.loaded.hosts_in_order.size() == 8);
   CHECK(link_count(run) == 8 * 2 + 8 * 6);
 }
 
-TEST_CASE("committed isca25 dgx2-2x8.xml: 16 hosts, 16 ports x 2 + 8 inter-switch links x 2") {
+TEST_CASE("committed isca25 dgx2-2x8.xml: 16 hosts - 16 ports x 2 + 8 inter-switch links x 2") {
   PlatformRun run(source("platforms/isca25/dgx2-2x8.xml"), true);
   CHECK(run.loaded.hosts_in_order.size() == 16);
   CHECK(link_count(run) == 16 * 2 + 8 * 2);
 }
 
-TEST_CASE("committed pcie-2socket-8gpu-nop2p.xml: 8 hosts, 8 PCIe x 2 + inter-socket x 2 + 2 memories") {
+TEST_CASE("committed pcie-2socket-8gpu-nop2p.xml: 8 hosts - 8 PCIe x 2 + inter-socket x 2 + 2 memories") {
   PlatformRun run(source("platforms/pcie-2socket-8gpu-nop2p.xml"), true);
   CHECK(run.loaded.hosts_in_order.size() == 8);
   CHECK(link_count(run) == 8 * 2 + 2 + 2);
@@ -104,7 +104,7 @@ TEST_CASE("payload efficiency from a link property overrides the scenario's") {
   CHECK(t[0][0] == doctest::Approx(200e-9 + bytes / (0.73 * 50e9)).epsilon(0.005));
 }
 
-TEST_CASE("host presets: a zone's preset reaches its hosts, relative preset files resolve against the platform") {
+TEST_CASE("host presets: a zone's preset reaches its hosts - relative preset files resolve against the platform") {
   char dir_tmpl[] = "/tmp/chimera-loader-test-XXXXXX";
   std::string dir = mkdtemp(dir_tmpl);
   { std::ofstream(dir + "/mine.toml") << std::ifstream(source("compute/presets/a100.toml")).rdbuf(); }
@@ -125,7 +125,7 @@ TEST_CASE("host presets: a zone's preset reaches its hosts, relative preset file
   std::remove(dir.c_str());
 }
 
-TEST_CASE("an unknown preset names the file, the line of the host and the valid presets") {
+TEST_CASE("an unknown preset names the file - the line of the host and the valid presets") {
   std::string file = write_temp(std::string(kHead) +
                                 "<platform version=\"4.1\"><zone id=\"z\" routing=\"Full\">\n"
                                 "<host id=\"a\" speed=\"1Gf\"/>\n"

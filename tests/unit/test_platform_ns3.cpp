@@ -31,7 +31,7 @@ TEST_CASE("ns-3: a 64 MiB transfer agrees with the flow-level model within 10 %"
   CHECK(t[0][0] > flow_level);  // packet headers and TCP cost something
 }
 
-TEST_CASE("ns-3 refuses routes of more than one link, naming one and the way out") {
+TEST_CASE("ns-3 refuses routes of more than one link - naming one and the way out") {
   CHECK_THROWS_WITH_AS(PlatformRun(generate_from_cli("mesh2d", {}).xml, false, ns3()),
                        doctest::Contains("cannot run under ns-3: the route gpu0 -> gpu1 has 3 links"), InputError);
 }

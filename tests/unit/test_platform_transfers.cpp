@@ -21,7 +21,7 @@ PlatformRun generated(const std::string& kind, const std::vector<std::string>& a
 
 }  // namespace
 
-TEST_CASE("nvswitch: one transfer crosses two ports (B = 300 GB/s for a100, 0.5 us each)") {
+TEST_CASE("nvswitch: one transfer crosses two ports (B = 300 GB/s for a100 - 0.5 us each)") {
   auto run = generated("nvswitch", {});
   auto t = run.time({{{"gpu0", "gpu5", GiB}}, {{"gpu7", "gpu2", 64 * MiB}}});
   CHECK(t[0][0] == doctest::Approx(2 * 0.5e-6 + GiB / 300e9).epsilon(0.005));
@@ -45,7 +45,7 @@ TEST_CASE("pcie: same socket vs across sockets differ as the configured links sa
   CHECK(t[2][0] == doctest::Approx(1.1e-6 + GiB / 10e9).epsilon(0.005));
 }
 
-TEST_CASE("pcie --no-p2p: staged through the receiver's host memory, written and read back") {
+TEST_CASE("pcie --no-p2p: staged through the receiver's host memory - written and read back") {
   // Host memory 40 GB/s crossed twice -> 20 GB/s for staged traffic, below PCIe's 26 GB/s;
   // latency: 2 x 0.5 us PCIe + 2 x 0.1 us memory (+ 0.1 us inter-socket across sockets).
   auto run = generated("pcie", {"--no-p2p", "--host-memory-bandwidth", "40GBps"});
@@ -64,7 +64,7 @@ TEST_CASE("pcie --no-p2p with the default figures: slower by the staging latency
   CHECK(t[0][0] == doctest::Approx(1.2e-6 + 256 * MiB / 26e9).epsilon(0.005));
 }
 
-TEST_CASE("pcie with switches of 2 GPUs: peers behind one switch skip the uplink, others share it") {
+TEST_CASE("pcie with switches of 2 GPUs: peers behind one switch skip the uplink - others share it") {
   auto run = generated("pcie", {"--gpus-per-switch", "2"});
   // gpu0, gpu1 behind switch 0; gpu2, gpu3 behind switch 1 (socket 0). Uplinks 26 GB/s, 0.15 us.
   auto t = run.time({{{"gpu0", "gpu1", GiB}},
@@ -77,7 +77,7 @@ TEST_CASE("pcie with switches of 2 GPUs: peers behind one switch skip the uplink
   CHECK(t[2][1] == doctest::Approx(1.3e-6 + GiB / 13e9).epsilon(0.005));
 }
 
-TEST_CASE("mesh2d 5x5: dimension-order routes, 100 ns per channel, 1 ns injection, 50 GB/s") {
+TEST_CASE("mesh2d 5x5: dimension-order routes - 100 ns per channel - 1 ns injection - 50 GB/s") {
   auto run = generated("mesh2d", {});
   // gpu0 (0,0) -> gpu24 (4,4): 8 channels; gpu12 (2,2) -> gpu13 (3,2): 1; gpu20 (0,4) -> gpu4 (4,0): 8.
   // x first: gpu0 -> gpu6 ((1,1)) crosses r0-x+ then r1-y+; gpu1 -> gpu11 ((1,2)) crosses r1-y+
@@ -93,7 +93,7 @@ TEST_CASE("mesh2d 5x5: dimension-order routes, 100 ns per channel, 1 ns injectio
   CHECK(t[3][1] == doctest::Approx(202e-9 + 64 * MiB / 25e9).epsilon(0.005));
 }
 
-TEST_CASE("torus2d 4x4: the shorter way round, ties (distance 2) go +") {
+TEST_CASE("torus2d 4x4: the shorter way round - ties (distance 2) go +") {
   auto run = generated("torus2d", {});
   // gpu0 -> gpu3: one hop the - way; gpu0 -> gpu2: two hops (tie, +); gpu0 -> gpu15: -x, -y.
   auto t = run.time({{{"gpu0", "gpu3", MiB}}, {{"gpu0", "gpu2", MiB}}, {{"gpu0", "gpu15", MiB}},
@@ -114,7 +114,7 @@ TEST_CASE("torus3d 2x2x2: one hop per differing dimension") {
   CHECK(t[1][0] == doctest::Approx(102e-9 + MiB / 50e9).epsilon(0.005));
 }
 
-TEST_CASE("dgx2 c=8: two links within a switch, three across, one inter-switch link per destination") {
+TEST_CASE("dgx2 c=8: two links within a switch - three across - one inter-switch link per destination") {
   auto run = generated("dgx2", {});
   auto t = run.time({{{"gpu0", "gpu1", MiB}},
                      {{"gpu0", "gpu9", MiB}},
@@ -130,7 +130,7 @@ TEST_CASE("dgx2 c=8: two links within a switch, three across, one inter-switch l
   CHECK(t[3][1] == doctest::Approx(200e-9 + 64 * MiB / 25e9).epsilon(0.005));
 }
 
-TEST_CASE("cluster: NVLink within a node, NICs (400 Gb/s = 50 GB/s) between nodes, uplinks between units") {
+TEST_CASE("cluster: NVLink within a node - NICs (400 Gb/s = 50 GB/s) between nodes - uplinks between units") {
   // 40 H100 nodes, rail units of 8 nodes. Within a node: 2 x 0.5 us, 450 GB/s. Same unit:
   // NIC 1 us + unit switch 0.2 us + NIC 1 us, 50 GB/s. Across units: + 2 uplinks of 0.6 us and the
   // destination unit's switch (0.2 us).
@@ -161,7 +161,7 @@ TEST_CASE("cluster fat-tree with 2:1 oversubscription: a leaf's uplink carries h
   for (double x : t[0]) CHECK(x == doctest::Approx(3.6e-6 + GiB / 25e9).epsilon(0.005));
 }
 
-TEST_CASE("dragonfly: SimGrid's Aries-like routes, 5.25 GB/s links, 100 ns per hop") {
+TEST_CASE("dragonfly: SimGrid's Aries-like routes - 5.25 GB/s links - 100 ns per hop") {
   // nid0 and nid4 sit on routers 0 and 1 of chassis 0: node link, one green link, node link.
   auto run = generated("dragonfly", {"--groups", "2", "--host-preset", "none"});
   auto t = run.time({{{"nid0", "nid4", 64 * MiB}}, {{"nid0", "nid1", 64 * MiB}}});
