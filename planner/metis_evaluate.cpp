@@ -148,6 +148,10 @@ void PlanEvaluator::partition(const StageGroup& g, const int* dp, const int* tp,
   c_.assign(share, share + S);
   extra_.resize(S);
   demand_.resize(S);
+  // Share still to be handed to stages with spare memory. Set once per call, as in the
+  // reference: what an attempt leaves undistributed (the loop stops below 0.01) is handed out
+  // by the next attempt, together with the share its own out-of-memory stages give up.
+  double required = 0;
   for (int attempt = 1; attempt <= 3; ++attempt) {
     balancer_.balance(c_.data(), S, out.partition.data());
     double min_headroom = 0;
@@ -166,7 +170,6 @@ void PlanEvaluator::partition(const StageGroup& g, const int* dp, const int* tp,
     if (attempt == 3) break;
     // Shrink the out-of-memory stages' shares by 10% beyond their memory ratio and give the
     // difference to stages with spare memory, in proportion to their shares.
-    double required = 0;
     for (int s = 0; s < S; ++s) {
       double cap = g.capacity_mb[s], dem = demand_[s];
       if (cap > dem) {

@@ -34,6 +34,7 @@ TEST_CASE("plan --compat --json: row 1 counts and best costs") {
   auto v = run_cli(kRow1 + " --compat --type-order V100,A100 --json");
   REQUIRE(v.exit_code == 0);
   auto jv = nlohmann::json::parse(v.out);
+  CHECK(jv["search_steps"] == 612);  // the Metis strategy (default), reference section 0
   CHECK(jv["best_cost"].get<double>() == 1898.3743157594101);
   CHECK(jv["plans"][0]["mislabelled"] == true);
 }
