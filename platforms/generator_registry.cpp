@@ -221,6 +221,8 @@ GeneratedPlatform gen_cluster(const GeneratorArgs& a) {
   p.oversubscription = a.number("oversubscription");
   if (p.oversubscription < 1) throw a.error("oversubscription", "must be at least 1", "1 (non-blocking), 2, 3, ...");
   p.payload_efficiency = a.fraction("payload_efficiency");
+  check_ns3(a, true, "a cluster routes through nested zones with routes of several links; ns-3 takes one-link routes "
+                     "only (run a node's ns-3 variant, e.g. nvswitch --ns3, for packet-level spot checks)");
   const long long total = static_cast<long long>(p.nodes) * gpus;
   if (total > 65536) throw a.error("nodes", fmt::format("{} GPUs is more than this generator is meant for", total), "up to 65,536 GPUs");
   std::string what = fmt::format("{} {} nodes x {} GPUs = {} GPUs, {} x {} NICs per node, {} fabric", p.nodes,
@@ -242,6 +244,7 @@ GeneratedPlatform gen_dragonfly(const GeneratorArgs& a) {
   p.link_bandwidth_Bps = a.bandwidth("link_bandwidth");
   p.link_latency_s = a.duration("link_latency");
   p.host_preset = host_preset(a, "p100");
+  check_ns3(a, true, "SimGrid computes a dragonfly's routes on the fly; ns-3 only sees one-link routes declared in the file");
   if (p.groups > p.chassis_per_group * p.routers_per_chassis)
     throw a.error("groups", "SimGrid's dragonfly links every group pair through one router per group",
                   fmt::format("at most chassis_per_group x routers_per_chassis = {} groups",
@@ -332,6 +335,7 @@ std::vector<GeneratorKind> make_kinds() {
   c.push_back({"oversubscription", T::number, "1", "unit / leaf downlink to uplink bandwidth ratio"});
   c.push_back(host_preset_spec(""));
   c.push_back(efficiency_spec());
+  c.push_back({"ns3", T::boolean, "false", "not available for clusters (says why)"});
   k.push_back({"cluster", "nodes (nvswitch or pcie) joined by NICs over a rail-optimised or leaf/spine fabric", c,
                gen_cluster});
 
@@ -345,7 +349,8 @@ std::vector<GeneratorKind> make_kinds() {
                 {"blue_links", T::integer, "61", "rank-3 links per group pair (at link_bandwidth each)"},
                 {"link_bandwidth", T::bandwidth, "5.25GBps", "bandwidth of one Aries link per direction"},
                 {"link_latency", T::duration, "100ns", "latency per hop"},
-                host_preset_spec("p100")},
+                host_preset_spec("p100"),
+                {"ns3", T::boolean, "false", "not available for the dragonfly (says why)"}},
                gen_dragonfly});
   return k;
 }

@@ -156,6 +156,8 @@ TEST_CASE("bad generator input on the command line: kind - key - value") {
   expect_one_error(run_cli("platform gen pcie --gpus-per-switch 3"), {"--gpus-per-switch: 3 does not divide the 4 GPUs"});
   expect_one_error(run_cli("platform gen nvswitch --ns3"), {"--ns3: the ns-3 variant cannot be generated", "--no-contention"});
   expect_one_error(run_cli("platform gen nvswitch --contention-curve 1,0.5,2"), {"--contention-curve", "outside (0, 1]"});
+  expect_one_error(run_cli("platform gen cluster --ns3"), {"--ns3: the ns-3 variant cannot be generated", "one-link routes"});
+  expect_one_error(run_cli("platform gen pcie --ns3 --no-p2p"), {"--ns3: the ns-3 variant cannot be generated", "host memory"});
 }
 
 TEST_CASE("bad generator input in a scenario: file - line and dotted key") {
