@@ -32,6 +32,8 @@ void add_collective_command(CLI::App& app) {
   cmd->add_option("--tree-chunks", q->tree_chunks, "Chunks per tree of double-binary-tree (0 = automatic)");
   cmd->add_option("--payload-efficiency", q->payload_efficiency, "Payload share of link bandwidth, (0, 1]")
       ->capture_default_str();
+  cmd->add_flag("!--unrotated", q->rotated,
+                "m2ms in rounds (--algo ring): every source addresses target 0 first instead of the rotated order");
   cmd->add_flag("--json", *json, "Print {\"rows\": [...]} as one JSON object");
   cmd->callback([q, sizes, json] {
     try {

@@ -49,6 +49,7 @@ struct Prepared {
   std::vector<int> ranks, targets, shape;
   SimulationOptions sim;
   int world = 0;
+  bool rotated = true;
 };
 
 Prepared prepare(const CollectiveRequest& q) {
@@ -86,6 +87,7 @@ Prepared prepare(const CollectiveRequest& q) {
   if (q.payload_efficiency <= 0 || q.payload_efficiency > 1)
     throw option_error("--payload-efficiency", fmt::format("{} is outside (0, 1]", q.payload_efficiency), "(0, 1]");
   if (q.sizes.empty()) throw option_error("--sizes", "no sizes", "e.g. 4KiB:4GiB");
+  p.rotated = q.rotated;
   auto model = parse_network_model(q.network);
   if (!model) throw option_error("--network-model", fmt::format("unknown model '{}'", q.network), kNetworkModelChoices);
   std::error_code ec;
@@ -122,6 +124,7 @@ std::vector<Program> single_collective_programs(const Prepared& p, double bytes)
     op.group = g;
     op.targets = t;
     op.bytes = bytes;
+    op.rotated = p.rotated;
     programs[r].add(op);
   }
   return programs;
@@ -172,7 +175,7 @@ nlohmann::json collective_closed_form(const CollectiveRequest& q) {
                                                                                                           : p.ranks[1];
   AlphaBeta ab = sim.route_alpha_beta(p.ranks.front(), second);
   auto t = closed_form_time(p.kind, algo, static_cast<int>(p.ranks.size()), q.sizes.front(), ab, p.shape,
-                            static_cast<int>(p.targets.size()));
+                            static_cast<int>(p.targets.size()), p.rotated);
   if (!t) return nullptr;
   return *t;
 }

@@ -17,7 +17,7 @@ int ceil_log2(int n) {
 }  // namespace
 
 std::optional<double> closed_form_time(CollectiveKind kind, CollectiveAlgorithm algo, int n, double M, AlphaBeta ab,
-                                       const std::vector<int>& shape, int targets) {
+                                       const std::vector<int>& shape, int targets, bool rotated) {
   const double a = ab.latency_s, B = ab.bandwidth_Bps;
   if (n <= 1 && kind != K::multicast && kind != K::m2ms) return 0.0;
   const double k = ceil_log2(n);
@@ -25,7 +25,8 @@ std::optional<double> closed_form_time(CollectiveKind kind, CollectiveAlgorithm 
   if (kind == K::multicast) return a + M / B;
   if (kind == K::m2ms) {
     const int T = targets > 0 ? targets : n;
-    if (algo == A::ring) return T * (a + M / (double(n) * T) / B);
+    // rotated rounds: one piece M/(S T) per port per round; unrotated: an S-way incast of M/T
+    if (algo == A::ring) return rotated ? T * (a + M / (double(n) * T) / B) : T * a + M / B;
     return a + M / n / B;
   }
   switch (algo) {

@@ -18,6 +18,6 @@ struct AlphaBeta {
 // nodes) or does not implement the kind. `shape` is the group's shape for hierarchical-ring;
 // `targets` the target count of multicast / m2ms.
 std::optional<double> closed_form_time(CollectiveKind kind, CollectiveAlgorithm algo, int n, double bytes, AlphaBeta ab,
-                                       const std::vector<int>& shape = {}, int targets = 0);
+                                       const std::vector<int>& shape = {}, int targets = 0, bool rotated = true);
 
 }  // namespace chimera

@@ -12,24 +12,26 @@ void multicast_collective(CollectiveCall& c) {
   exchange(c.ctx, c.rank, c.channel, sends, recvs);
 }
 
-void m2ms_collective(CollectiveCall& c, bool rotated_rounds) {
+void m2ms_collective(CollectiveCall& c, bool in_rounds) {
   const Group& src = c.group;
   const Group& dst = *c.op.targets;
   const int S = src.size(), T = dst.size();
   const double piece = c.bytes / (double(S) * T);
   const int s = src.index_of(c.rank), t = dst.index_of(c.rank);
-  // Round j: source s -> target (s + j) mod T. A rank that is both a source and the target of
-  // a piece keeps it locally.
+  // Round j: source s -> target (s + j) mod T (rotated) or target j (not). A rank that is both
+  // a source and the target of a piece keeps it locally.
+  const bool rotated = c.op.rotated;
+  auto target_of = [&](int source, int j) { return rotated ? (source + j) % T : j; };
   auto round = [&](int j, std::vector<Send>& sends, std::vector<int>& recvs) {
     if (s >= 0) {
-      int to = dst.ranks[(s + j) % T];
+      int to = dst.ranks[target_of(s, j)];
       if (to != c.rank) sends.push_back({to, piece});
     }
     if (t >= 0)
       for (int from = 0; from < S; ++from)
-        if ((from + j) % T == t && src.ranks[from] != c.rank) recvs.push_back(src.ranks[from]);
+        if (target_of(from, j) == t && src.ranks[from] != c.rank) recvs.push_back(src.ranks[from]);
   };
-  if (!rotated_rounds) {
+  if (!in_rounds) {
     std::vector<Send> sends;
     std::vector<int> recvs;
     for (int j = 0; j < T; ++j) round(j, sends, recvs);

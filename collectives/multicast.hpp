@@ -7,13 +7,15 @@
 //     target, source s visiting targets in the rotated order s, s+1, ... (mod |T|)
 //                                                                    -> M/|S| per source, M/|T| per target
 //
-// With `ring` the m2ms runs |T| rounds in the rotated order (round j: source s -> target
-// (s + j) mod |T|) instead of all at once.
+// With `ring` the m2ms runs |T| rounds instead of all at once: rotated (round j: source s ->
+// target (s + j) mod |T|, the research simulator's order), or, with Op::rotated = false, every
+// source sending to target j in round j (the real-machine PP+EP script's blocking sends, which
+// all address rank 4 first: a |S|-way incast per round).
 #include "collectives/transfers.hpp"
 
 namespace chimera {
 
 void multicast_collective(CollectiveCall& c);
-void m2ms_collective(CollectiveCall& c, bool rotated_rounds);
+void m2ms_collective(CollectiveCall& c, bool in_rounds);
 
 }  // namespace chimera

@@ -13,7 +13,7 @@ class PairBuilder {
   explicit PairBuilder(CollectiveAlgorithm algo) : algo_(algo) {}
 
   void collective(const char* name, CollectiveKind kind, const GroupPtr& group, double bytes,
-                  const GroupPtr& targets = nullptr) {
+                  const GroupPtr& targets = nullptr, bool unrotated_rounds = false) {
     std::vector<int> members = group->ranks;
     if (targets)
       for (int r : targets->ranks)
@@ -25,6 +25,7 @@ class PairBuilder {
       op.name = intern(name);
       op.collective = kind;
       op.algorithm = (kind == CollectiveKind::multicast || kind == CollectiveKind::m2ms) ? CollectiveAlgorithm::automatic : algo_;
+      if (unrotated_rounds) op.algorithm = CollectiveAlgorithm::ring, op.rotated = false;
       op.group = group;
       op.targets = targets;
       op.bytes = bytes;
@@ -207,8 +208,8 @@ std::vector<Program> lower_realmachine_pair(FusionPair pair, FusionVariant varia
       b.collective("ep.alltoall", CollectiveKind::all_to_all, all, M / 4);
       break;
     case FusionPair::pp_ep:
-      if (fused) {  // piece i (M/4) of every source to rank 4+i
-        b.collective("pp+ep.m2ms", CollectiveKind::m2ms, low, 4 * M, high);
+      if (fused) {  // piece i (M/4) of every source to rank 4+i, by blocking sends that all address rank 4 first
+        b.collective("pp+ep.m2ms", CollectiveKind::m2ms, low, 4 * M, high, /*unrotated_rounds=*/true);
       } else {
         b.collective("pp.p2p", CollectiveKind::multicast, low, M, high);
         b.collective("ep.alltoall", CollectiveKind::all_to_all, high, M);

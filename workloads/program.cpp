@@ -203,6 +203,7 @@ nlohmann::json program_to_json(const Program& p) {
         j["group"] = op.group ? op.group->ranks : std::vector<int>{};
         if (op.group && !op.group->shape.empty()) j["group_shape"] = op.group->shape;
         if (op.targets) j["targets"] = op.targets->ranks;
+        if (!op.rotated) j["rotated"] = false;
         break;
       case OpKind::send:
       case OpKind::recv:

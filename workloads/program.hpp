@@ -100,6 +100,9 @@ struct Op {
   GroupPtr targets;  // multicast/m2ms targets
   double bytes = 0;  // collective: size argument (see collectives/); send/recv: message size
   std::int32_t peer = -1;  // send/recv
+  // m2ms in rounds (algorithm ring): rotated, source s starts with target s (the default), or
+  // not, every source addressing target 0, then target 1, ... (the real-machine PP+EP script).
+  bool rotated = true;
   // Messages match on (source rank, destination rank, channel) in FIFO order. A send and its
   // receive may sit on different streams (a send stream and a receive stream) but must name
   // the same channel. -1: the op's stream.

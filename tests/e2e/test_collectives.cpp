@@ -76,6 +76,8 @@ TEST_CASE("each algorithm matches its alpha-beta closed form on an uncongested s
       {"--op m2ms --algo direct --ranks 0-3 --targets 4-7", M, a + M / 4 / B},
       // ... or in four rotated rounds of one piece each
       {"--op m2ms --algo ring --ranks 0-3 --targets 4-7", M, 4 * (a + M / 16 / B)},
+      // ... or in four unrotated rounds: round j is a 4-way incast of M/4 into target j
+      {"--op m2ms --algo ring --unrotated --ranks 0-3 --targets 4-7", M, 4 * a + M / B},
       // dimension-ordered rings on a 4x2 group: x-ring of 4 (3 rounds of M/4), y-ring of 2 (M/8)
       {"--op reducescatter --algo hierarchical-ring --shape 4x2 --ranks 0-7", M,
        3 * (a + M / 4 / B) + (a + M / 8 / B)},
