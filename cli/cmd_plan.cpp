@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/plan_simulate.hpp"
 #include "common/atomic_file.hpp"
 #include "common/input_error.hpp"
 #include "planner/float_text.hpp"
@@ -26,6 +27,9 @@ struct PlanOptions {
   std::string hostfile, cluster, profiles, strategy = "metis", type_order, constants = "A100_tp32_bs32", quirks;
   bool compat = false, json = false;
   SearchOptions search;
+  bool simulate = false;  // --simulate: the best plan; --simulate-top k: the best k
+  int simulate_top = 0;
+  std::string simulate_algorithm = "ring", simulate_granularity = "step", simulate_tp_comm = "explicit";
 };
 
 std::vector<std::string> split_list(const std::string& s) {
@@ -112,8 +116,27 @@ void run_plan(const PlanOptions& opt) {
   else if (opt.strategy == "headroom") o.strategy = Strategy::headroom;
   else throw option_error("--strategy", fmt::format("unknown strategy '{}'", opt.strategy), "metis, headroom");
   o.type_order = split_list(opt.type_order);
-  Cluster cluster = make_cluster(read_hostfile(opt.hostfile, o.quirks.hostfile_one_digit), opt.hostfile,
-                                 read_cluster_file(opt.cluster), opt.cluster, o.type_order, o.quirks.hostfile_one_digit);
+  std::vector<NodeSpec> specs = read_cluster_file(opt.cluster);
+  Cluster cluster = make_cluster(read_hostfile(opt.hostfile, o.quirks.hostfile_one_digit), opt.hostfile, specs,
+                                 opt.cluster, o.type_order, o.quirks.hostfile_one_digit);
+  const int simulate = opt.simulate_top > 0 ? opt.simulate_top : opt.simulate ? 1 : 0;
+  PlanSimulationSetup sim;
+  if (simulate) {  // before the search: a GPU type without a preset is an input error at once
+    if (!parse_collective_algorithm(opt.simulate_algorithm, sim.tp_algorithm))
+      throw option_error("--simulate-algorithm", fmt::format("unknown algorithm '{}'", opt.simulate_algorithm),
+                         kCollectiveAlgorithmChoices);
+    sim.dp_algorithm = sim.tp_algorithm;
+    if (opt.simulate_granularity != "step" && opt.simulate_granularity != "aggregated")
+      throw option_error("--simulate-granularity", fmt::format("unknown granularity '{}'", opt.simulate_granularity),
+                         "step, aggregated");
+    if (opt.simulate_tp_comm != "explicit" && opt.simulate_tp_comm != "in-profile")
+      throw option_error("--simulate-tp-comm", fmt::format("unknown value '{}'", opt.simulate_tp_comm),
+                         "explicit, in-profile");
+    sim.tp_communication = opt.simulate_tp_comm == "explicit";
+    sim.granularity = opt.simulate_granularity == "aggregated" ? Granularity::aggregated : Granularity::step;
+    sim.platform = metis_platform_params(cluster, specs, o.quirks.hostfile_one_digit);
+    o.top_plans = std::max(o.top_plans, simulate);
+  }
   if (o.layers < 1) throw option_error("--layers", fmt::format("{} layers", o.layers), ">= 1");
   ProfileSet profiles = load_profiles(opt.profiles, o.layers);
   ModelConstants constants = model_constants(profiles, opt.constants, o.quirks.optimizer_doubled);
@@ -122,6 +145,11 @@ void run_plan(const PlanOptions& opt) {
   SearchResult r = search_plans(cluster, profiles, constants, o);
   double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   fmt::print(stderr, "plan search: wall time {:.6f} s\n", wall_s);
+  nlohmann::json simulated;
+  if (simulate && !r.top.empty()) {
+    sim.cluster = &cluster, sim.profiles = &profiles, sim.constants = &constants, sim.search = o;
+    simulated = simulate_plans(sim, {r.top.begin(), r.top.begin() + std::min<std::size_t>(simulate, r.top.size())});
+  }
 
   std::string mode = o.quirks.enabled().size() == 11 ? "compat"
                      : o.quirks.enabled().empty()   ? "clean"
@@ -144,7 +172,7 @@ void run_plan(const PlanOptions& opt) {
                            {"inter_stage_plans", b.inter_stage_plans},
                            {"costed_plans", b.costed_plans},
                            {"unavailable_costs", b.unavailable_costs}});
-    print_json({{"search_steps", r.search_steps},
+    nlohmann::json j = {{"search_steps", r.search_steps},
                 {"best_cost", r.top.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.top.front().cost.total)},
                 {"best_cost_text", r.top.empty() ? "" : shortest(r.top.front().cost.total)},
                 {"inter_stage_plans", r.inter_stage_plans},
@@ -164,7 +192,9 @@ void run_plan(const PlanOptions& opt) {
                 {"profiles", opt.profiles},
                 {"layers", o.layers},
                 {"global_batch", o.global_batch},
-                {"version", version_string()}});
+                {"version", version_string()}};
+    if (!simulated.is_null()) j.update(simulated);
+    print_json(j);
     return;
   }
   std::cout << fmt::format("# Metis plan search, strategy {}, mode {}\n", to_string(o.strategy), mode);
@@ -196,6 +226,7 @@ void run_plan(const PlanOptions& opt) {
                              strategies_text(p.strategies), p.micro_batches, ints_text(p.layer_partition),
                              p.mislabelled ? "  * labelled 1 stage (quirk 1): only stage 0 costed" : "");
   }
+  if (!simulated.is_null()) print_plan_simulations(simulated);
 }
 
 void add_synth_profiles(CLI::App& plan) {
@@ -269,6 +300,20 @@ void add_plan_command(CLI::App& app) {
   cmd->add_option("--max-permute-len", s.max_permute_len, "Largest stage count permuted")->capture_default_str();
   cmd->add_option("--top", s.top_plans, "Plans to print")->capture_default_str();
   cmd->add_flag("--json", opt->json, "Print one JSON object (search_steps, best_cost, plans, ...)");
+  cmd->add_flag("--simulate", opt->simulate,
+                "Simulate the best plan on the cluster's platform and print simulated vs model time");
+  cmd->add_option("--simulate-top", opt->simulate_top, "Simulate the best k plans (implies --simulate)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--simulate-algorithm", opt->simulate_algorithm,
+                  "All-reduce algorithm of the simulated plans (tensor and data parallel)")
+      ->capture_default_str();
+  cmd->add_option("--simulate-granularity", opt->simulate_granularity,
+                  "Collectives as every message (step) or one flow per peer (aggregated, faster at many micro-batches)")
+      ->capture_default_str();
+  cmd->add_option("--simulate-tp-comm", opt->simulate_tp_comm,
+                  "Tensor-parallel all-reduces simulated as flows (explicit) or taken as part of the profiled layer "
+                  "time (in-profile: profiles measured at that TP degree)")
+      ->capture_default_str();
   add_synth_profiles(*cmd);
   add_gen_hostfile(*cmd);
   cmd->require_subcommand(0, 1);

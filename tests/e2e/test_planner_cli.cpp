@@ -102,9 +102,48 @@ TEST_CASE("plan: bad input exits 2 with one clear message") {
   expect(run_cli(kRow1 + " --type-order A100,T4"), "--type-order");
   expect(run_cli(kRow1 + " --constants A100_tp3_bs1"), "--constants");
   expect(run_cli("plan --hostfile " + kData + "/hostfiles/hostfile-16"), "--cluster");
+  // --simulate builds hosts from presets: a GPU type without one is named before the search runs
+  expect(run_cli("plan --simulate --hostfile " + write("p100", "0.0.0.2 slots=4\n") + base), "P100 has no hardware preset");
+  expect(run_cli(kRow1 + " --simulate --simulate-tp-comm maybe"), "--simulate-tp-comm");
+  expect(run_cli(kRow1 + " --simulate --simulate-granularity coarse"), "--simulate-granularity");
+  expect(run_cli(kRow1 + " --simulate --simulate-algorithm fastest"), "--simulate-algorithm");
   // 3 nodes x 4 GPUs = 12: not a power of two, which the reference cannot handle.
   std::string twelve = write("twelve", "0.0.0.1 slots=4\n0.0.0.4 slots=4\n0.0.0.4 slots=4\n");
   expect(run_cli("plan --compat --hostfile " + twelve + base), "power of two");
   CHECK(run_cli("plan --hostfile " + twelve + base).exit_code == 0);
+  std::filesystem::remove_all(dir);
+}
+
+// One node of 4 A100 (46 units intra-node: 46 x 2^20 B/ms), 10 layers, global batch 8: the best
+// plans are single-stage tp 4, so the cost model charges compute only.
+TEST_CASE("plan --simulate: a single-stage plan simulates to the model cost plus its TP all-reduces") {
+  std::string dir = temp_dir();
+  std::ofstream(dir + "/h") << "0.0.0.4 slots=4\n";
+  const std::string cmd = "plan --hostfile " + dir + "/h --cluster " + kData + "/clusterfile.json --profiles " + kData +
+                          "/layers10 --layers 10 --gbs 8 --simulate-top 2 --json";
+  // TP communication inside the profiled layer time: nothing but the profiled compute is left,
+  // which is exactly what the model sums.
+  auto in_profile = run_cli(cmd + " --simulate-tp-comm in-profile");
+  REQUIRE(in_profile.exit_code == 0);
+  auto j = nlohmann::json::parse(in_profile.out);
+  REQUIRE(j["simulated"].size() == 2);
+  for (const auto& p : j["simulated"]) {
+    CHECK(p["device_groups"] == nlohmann::json::array({4}));
+    CHECK(p["simulated_ms"].get<double>() == doctest::Approx(p["model_cost_ms"].get<double>()).epsilon(1e-9));
+    CHECK(p["messages"] == 0);
+  }
+  // Explicit: plan 1 (M = 1) adds 34 blocking ring all-reduces of the batch's activations
+  // (8 x 1024 x 4096 x 2 bytes): embedding forward, 8 transformer layers x (attention, MLP) x
+  // (forward, backward), LM head backward; each 2(p-1) = 6 steps of a quarter over a 0.5 us +
+  // 0.5 us port pair at 46 x 2^20 B/ms.
+  auto explicit_tp = run_cli(cmd + " --simulate-tp-comm explicit");
+  REQUIRE(explicit_tp.exit_code == 0);
+  auto e = nlohmann::json::parse(explicit_tp.out)["simulated"][0];
+  REQUIRE(e["micro_batches"] == 1);
+  const double bytes = 8.0 * 1024 * 4096 * 2, bandwidth = 46 * 1024.0 * 1024 * 1000;
+  const double allreduce_s = 6 * (1e-6 + bytes / 4 / bandwidth);
+  CHECK(e["simulated_ms"].get<double>() ==
+        doctest::Approx(e["model_cost_ms"].get<double>() + 34 * allreduce_s * 1e3).epsilon(1e-4));
+  CHECK(e["messages"] == 34 * 6 * 4);
   std::filesystem::remove_all(dir);
 }
