@@ -22,6 +22,11 @@ gen nvswitch-a100-8.xml        nvswitch --preset a100
 gen nvswitch-h100-8.xml        nvswitch --preset h100
 gen pcie-2socket-8gpu-nop2p.xml pcie --no-p2p --host-preset rtx4080   # the research's 8 x RTX 4080 machine
 gen nvswitch-a100-8-ns3.xml    nvswitch --preset a100 --no-contention --ns3   # for ns-3 spot checks
+gen nvswitch-h20-8.xml         nvswitch --preset h20 --host-preset h20   # the research's NVSwitch warning (8 x H20)
+gen nvswitch-h20-8-nocontention.xml nvswitch --preset h20 --host-preset h20 --no-contention
+# steeper contention curves for the real-machine study's sensitivity (results/isca25/README.md)
+gen isca25/contention/nvswitch-h20-floor-0.35.xml nvswitch --preset h20 --host-preset h20 --contention-floor 0.35
+gen isca25/contention/nvswitch-h20-floor-0.2.xml  nvswitch --preset h20 --host-preset h20 --contention-floor 0.2
 
 # Multi-node.
 gen cluster-h100-1024.xml      cluster --nodes 128 --preset h100   # 128 x 8 H100, rail units of 32

@@ -4,7 +4,7 @@
     /usr/bin/python3 results/plot_isca25.py            # all figures present
     /usr/bin/python3 results/plot_isca25.py --markdown # also print the speedup tables
 
-Reads results/isca25/{synthetic,forward,backward,backward-pipeline,scaling}.csv (written by
+Reads results/isca25/{synthetic,forward,backward,backward-pipeline,scaling,realmachine}.csv (written by
 `chimera-sim sweep scenarios/isca25/<name>.toml`), writes the PNGs next to them.
 """
 import csv
@@ -126,6 +126,39 @@ def e2e(name, title, markdown):
                 print(f"| {g} | {engine} | " + " | ".join(cells) + " |")
 
 
+def realmachine(markdown):
+    data = rows("realmachine")
+    if not data:
+        return
+    machines = list(dict.fromkeys(r["machine"] for r in data))
+    speed = {(r["machine"], r["pair"]): r for r in data}
+    fig, ax = plt.subplots(figsize=(11, 4))
+    width = 0.8 / len(machines)
+    for i, m in enumerate(machines):
+        ys = [float(speed[(m, p)]["speedup"]) if (m, p) in speed else 0 for p in PAIRS]
+        ax.bar([x + i * width for x in range(len(PAIRS))], ys, width, label=m)
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.set_xticks([x + width * (len(machines) - 1) / 2 for x in range(len(PAIRS))])
+    ax.set_xticklabels([p.upper() for p in PAIRS])
+    ax.set_ylabel("speedup (baseline / fused)")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.suptitle("Real-machine pair micro-benchmarks (Real_Perf tensor sizes), simulated")
+    fig.tight_layout()
+    fig.savefig(os.path.join(HERE, "realmachine.png"), dpi=110)
+    if markdown:
+        print("\n### Real-machine micro-benchmarks: speedup (baseline / fused); time baseline -> fused in ms\n")
+        print("| machine | " + " | ".join(p.upper() for p in PAIRS) + " |")
+        print("|---|" + "---|" * len(PAIRS))
+        for m in machines:
+            cells = []
+            for p in PAIRS:
+                r = speed.get((m, p))
+                cells.append("-" if r is None else
+                             f"{float(r['speedup']):.2f} ({float(r['baseline_s']) * 1e3:.1f} -> {float(r['fused_s']) * 1e3:.1f})")
+            print(f"| {m} | " + " | ".join(cells) + " |")
+
+
 def main():
     markdown = "--markdown" in sys.argv
     synthetic(markdown)
@@ -133,6 +166,7 @@ def main():
     e2e("backward", "Backward (Fig. 11a)", markdown)
     e2e("backward-pipeline", "Backward-Pipeline (Fig. 11b)", markdown)
     e2e("scaling", "Forward, 64-device interconnects (scaling)", markdown)
+    realmachine(markdown)
 
 
 if __name__ == "__main__":
