@@ -289,6 +289,9 @@ Scenario read_scenario(TomlTable& root, const std::string& file) {
   if (s.model.heads % s.parallel.tp != 0)
     throw parallel.error("tp", fmt::format("tp = {} does not divide the {} attention heads", s.parallel.tp, s.model.heads),
                          divisors_of(s.model.heads));
+  if (s.model.kv_head_count() % s.parallel.tp != 0)
+    throw parallel.error("tp", fmt::format("tp = {} does not divide the {} key/value heads", s.parallel.tp, s.model.kv_head_count()),
+                         divisors_of(s.model.kv_head_count()));
   if (s.model.ffn_hidden % s.parallel.tp != 0)
     throw parallel.error("tp", fmt::format("tp = {} does not divide the MLP size {}", s.parallel.tp, s.model.ffn_hidden),
                          "a divisor of ffn_hidden");

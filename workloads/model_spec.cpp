@@ -29,7 +29,13 @@ void apply(TomlTable& t, ModelSpec& m, bool require_shape) {
   set_int("heads", m.heads, require_shape, 1, "attention heads dividing hidden");
   set_int("vocab", m.vocab, require_shape, 1, "vocabulary size, >= 1");
   set_int("sequence", m.sequence, require_shape, 1, "sequence length in tokens, >= 1");
+  set_int("kv_heads", m.kv_heads, false, 1, "key/value heads dividing heads (grouped-query attention)");
   set_int("ffn_hidden", m.ffn_hidden, false, 1, "MLP inner size (default 4 x hidden)");
+  if (auto v = t.string("mlp", "\"gelu\" or \"swiglu\"")) {
+    if (*v != "gelu" && *v != "swiglu") throw t.error("mlp", fmt::format("unknown MLP '{}'", *v), "\"gelu\" or \"swiglu\"");
+    m.mlp = *v;
+  }
+  if (auto v = t.boolean("bias")) m.bias = *v;
   set_int("micro_batch", m.micro_batch, false, 1, "sequences per micro-batch, >= 1");
   set_int("bytes_per_element", m.bytes_per_element, false, 1, "1, 2 (fp16/bf16) or 4 (fp32)");
   set_int("experts", m.experts, false, 0, "number of experts per MoE layer (0 = dense)");
@@ -39,6 +45,9 @@ void apply(TomlTable& t, ModelSpec& m, bool require_shape) {
     m.capacity_factor = *v;
   }
   if (m.ffn_hidden == 0) m.ffn_hidden = 4 * m.hidden;
+  if (m.heads % m.kv_head_count() != 0)
+    throw t.error("kv_heads", fmt::format("{} key/value heads do not divide the {} heads", m.kv_head_count(), m.heads),
+                  "a divisor of heads");
   if (m.bytes_per_element != 1 && m.bytes_per_element != 2 && m.bytes_per_element != 4)
     throw t.error("bytes_per_element", fmt::format("unsupported element size {}", m.bytes_per_element), "1, 2 or 4");
   if (m.hidden % m.heads != 0)
@@ -53,10 +62,11 @@ void apply(TomlTable& t, ModelSpec& m, bool require_shape) {
 }  // namespace
 
 double ModelSpec::parameters_per_layer() const {
-  double h = hidden, f = ffn_hidden;
-  double attention = 4 * h * h + 4 * h;   // QKV and output projections with biases
-  double mlp = 2 * h * f + f + h;         // two projections with biases
-  double norms = 4 * h;                   // two layer norms (scale and shift)
+  const double h = hidden, f = ffn_hidden, b = bias ? 1 : 0;
+  const double qkv = h + 2.0 * kv_width();  // Q, K, V columns
+  double attention = h * qkv + h * h + b * (qkv + h);                       // QKV and output projections
+  double mlp = gated_mlp() ? 3 * h * f + b * (2 * f + h) : 2 * h * f + b * (f + h);  // gate+up and down, or fc1 and fc2
+  double norms = (bias ? 4 : 2) * h;  // two layer norms (scale and shift), or two RMSNorm scales
   return attention + mlp + norms;
 }
 

@@ -13,7 +13,13 @@ struct ModelSpec {
   int layers = 0;
   int hidden = 0;
   int heads = 0;
+  int kv_heads = 0;    // key/value heads (grouped-query attention); 0: as many as heads
   int ffn_hidden = 0;  // 4 * hidden unless given
+  // MLP: "gelu" (two projections, GPT/BERT) or "swiglu" (gate and up projections fused into
+  // one GEMM of 2 x ffn_hidden columns, then down: Llama, Mixtral).
+  std::string mlp = "gelu";
+  // Linear biases and layer-norm shifts (GPT, BERT); false: none, RMSNorm scales only (Llama).
+  bool bias = true;
   int vocab = 0;
   int sequence = 0;
   int micro_batch = 1;
@@ -23,6 +29,10 @@ struct ModelSpec {
   int top_k = 0;
   double capacity_factor = 1.0;
 
+  int head_dim() const { return hidden / heads; }
+  int kv_head_count() const { return kv_heads > 0 ? kv_heads : heads; }
+  int kv_width() const { return kv_head_count() * head_dim(); }  // columns of K (and of V)
+  bool gated_mlp() const { return mlp == "swiglu"; }
   double parameters_per_layer() const;  // dense layer: attention + MLP + 2 layer norms
 };
 

@@ -38,6 +38,9 @@ I ceil_div(I a, I b) { return (a + b - 1) / b; }
 // read dy and the saved x, write dx = 3 tensors); dropout masks are 1 byte per element.
 struct Dims {
   I tokens, s, h, d, heads, f, batch_heads, vocab;
+  I qkv;         // columns of the fused Q, K, V projection on this rank (grouped-query: fewer K, V)
+  I up;          // columns of the first MLP GEMM on this rank: f, or 2 f for a gated MLP (gate and up)
+  const char* activation;
   double e, act;
   Dims(const ModelSpec& md, int tp)
       : tokens(I(md.micro_batch) * md.sequence),
@@ -48,6 +51,9 @@ struct Dims {
         f(md.ffn_hidden / tp),
         batch_heads(I(md.micro_batch) * (md.heads / tp)),
         vocab(ceil_div(md.vocab, tp)),
+        qkv((I(md.hidden) + 2 * I(md.kv_width())) / tp),
+        up(md.gated_mlp() ? 2 * I(md.ffn_hidden / tp) : I(md.ffn_hidden / tp)),
+        activation(md.gated_mlp() ? "swiglu" : "gelu"),
         e(md.bytes_per_element),
         act(double(tokens) * md.hidden * md.bytes_per_element) {}
 };
@@ -58,7 +64,7 @@ std::vector<Kernel> attention(const Dims& x, int tp, LayerPass pass) {
   switch (pass) {
     case LayerPass::forward:
       k.push_back(elementwise("layernorm", 2 * x.act));
-      k.push_back(gemm("qkv", x.tokens, 3 * x.h / tp, x.h));
+      k.push_back(gemm("qkv", x.tokens, x.qkv, x.h));
       k.push_back(gemm("qk^T", x.s, x.s, x.d, x.batch_heads));
       k.push_back(elementwise("softmax", 2 * scores * x.e));
       k.push_back(elementwise("attn-dropout", scores * (2 * x.e + 1)));
@@ -75,12 +81,12 @@ std::vector<Kernel> attention(const Dims& x, int tp, LayerPass pass) {
       k.push_back(elementwise("softmax", 3 * scores * x.e));
       k.push_back(gemm("d(q)", x.s, x.d, x.s, x.batch_heads));  // dQ = dS * K
       k.push_back(gemm("d(k)", x.s, x.d, x.s, x.batch_heads));  // dK = dS^T * Q
-      k.push_back(input_grad("qkv", x.tokens, 3 * x.h / tp, x.h));
+      k.push_back(input_grad("qkv", x.tokens, x.qkv, x.h));
       k.push_back(elementwise("layernorm", 3 * x.act));
       break;
     case LayerPass::backward_weight:
       k.push_back(weight_grad("out-proj", x.tokens, x.h, x.h / tp));
-      k.push_back(weight_grad("qkv", x.tokens, 3 * x.h / tp, x.h));
+      k.push_back(weight_grad("qkv", x.tokens, x.qkv, x.h));
       break;
   }
   return k;
@@ -91,21 +97,21 @@ std::vector<Kernel> mlp(const Dims& x, LayerPass pass) {
   switch (pass) {
     case LayerPass::forward:
       k.push_back(elementwise("layernorm", 2 * x.act));
-      k.push_back(gemm("fc1", x.tokens, x.f, x.h));
-      k.push_back(elementwise("gelu", 2 * double(x.tokens) * x.f * x.e));
+      k.push_back(gemm("fc1", x.tokens, x.up, x.h));
+      k.push_back(elementwise(x.activation, double(x.tokens) * (x.up + x.f) * x.e));  // read the up output, write f
       k.push_back(gemm("fc2", x.tokens, x.h, x.f));
       k.push_back(elementwise("dropout+residual", 3 * x.act));
       break;
     case LayerPass::backward_input:
       k.push_back(elementwise("dropout+residual", 3 * x.act));
       k.push_back(input_grad("fc2", x.tokens, x.h, x.f));
-      k.push_back(elementwise("gelu", 3 * double(x.tokens) * x.f * x.e));
-      k.push_back(input_grad("fc1", x.tokens, x.f, x.h));
+      k.push_back(elementwise(x.activation, double(x.tokens) * (x.f + 2 * x.up) * x.e));  // read dy and the saved input, write dx
+      k.push_back(input_grad("fc1", x.tokens, x.up, x.h));
       k.push_back(elementwise("layernorm", 3 * x.act));
       break;
     case LayerPass::backward_weight:
       k.push_back(weight_grad("fc2", x.tokens, x.h, x.f));
-      k.push_back(weight_grad("fc1", x.tokens, x.f, x.h));
+      k.push_back(weight_grad("fc1", x.tokens, x.up, x.h));
       break;
   }
   return k;
@@ -121,7 +127,8 @@ std::vector<Kernel> moe(const ModelSpec& md, const Dims& x, int ep, LayerPass pa
   const double buffer = double(experts) * capacity * x.h * x.e;  // dispatch buffer of this rank
   const double permute = buffer + x.act;                         // read one side, write the other
   const double logits = double(x.tokens) * experts * x.e;
-  const double inner = double(local) * rows * x.f * x.e;
+  const double inner = double(local) * rows * x.f * x.e;  // one activation-sized tensor of f columns
+  const double inner_up = double(local) * rows * x.up * x.e;
   std::vector<Kernel> k;
   switch (pass) {
     case LayerPass::forward:
@@ -129,8 +136,8 @@ std::vector<Kernel> moe(const ModelSpec& md, const Dims& x, int ep, LayerPass pa
       k.push_back(gemm("router", x.tokens, experts, x.h));
       k.push_back(elementwise("router-softmax+top-k", 2 * logits));
       k.push_back(elementwise("dispatch", permute));
-      k.push_back(gemm("expert-fc1", rows, x.f, x.h, local));
-      k.push_back(elementwise("gelu", 2 * inner));
+      k.push_back(gemm("expert-fc1", rows, x.up, x.h, local));
+      k.push_back(elementwise(x.activation, inner_up + inner));
       k.push_back(gemm("expert-fc2", rows, x.h, x.f, local));
       k.push_back(elementwise("combine", permute));
       k.push_back(elementwise("dropout+residual", 3 * x.act));
@@ -139,8 +146,8 @@ std::vector<Kernel> moe(const ModelSpec& md, const Dims& x, int ep, LayerPass pa
       k.push_back(elementwise("dropout+residual", 3 * x.act));
       k.push_back(elementwise("combine", permute));
       k.push_back(input_grad("expert-fc2", rows, x.h, x.f, local));
-      k.push_back(elementwise("gelu", 3 * inner));
-      k.push_back(input_grad("expert-fc1", rows, x.f, x.h, local));
+      k.push_back(elementwise(x.activation, inner + 2 * inner_up));
+      k.push_back(input_grad("expert-fc1", rows, x.up, x.h, local));
       k.push_back(elementwise("dispatch", permute));
       k.push_back(elementwise("router-softmax+top-k", 3 * logits));
       k.push_back(input_grad("router", x.tokens, experts, x.h));
@@ -148,7 +155,7 @@ std::vector<Kernel> moe(const ModelSpec& md, const Dims& x, int ep, LayerPass pa
       break;
     case LayerPass::backward_weight:
       k.push_back(weight_grad("expert-fc2", rows, x.h, x.f, local));
-      k.push_back(weight_grad("expert-fc1", rows, x.f, x.h, local));
+      k.push_back(weight_grad("expert-fc1", rows, x.up, x.h, local));
       k.push_back(weight_grad("router", x.tokens, experts, x.h));
       break;
   }
@@ -290,9 +297,9 @@ std::vector<Kernel> transformer_block_kernels(const ModelSpec& md, const LayerSh
   if (shard.tp < 1 || shard.ep < 1)
     throw std::invalid_argument(fmt::format("tp and ep must be >= 1 (got tp={} ep={})", shard.tp, shard.ep));
   if (shard.mode == LoweringMode::isca25) return isca25_block(md, block, pass);
-  if (md.heads % shard.tp != 0 || md.ffn_hidden % shard.tp != 0)
-    throw std::invalid_argument(fmt::format("tp={} must divide heads ({}) and ffn_hidden ({})", shard.tp, md.heads,
-                                            md.ffn_hidden));
+  if (md.heads % shard.tp != 0 || md.kv_head_count() % shard.tp != 0 || md.ffn_hidden % shard.tp != 0)
+    throw std::invalid_argument(fmt::format("tp={} must divide heads ({}), kv_heads ({}) and ffn_hidden ({})", shard.tp,
+                                            md.heads, md.kv_head_count(), md.ffn_hidden));
   const Dims x(md, shard.tp);
   switch (block) {
     case LayerBlock::attention: return attention(x, shard.tp, pass);

@@ -270,3 +270,51 @@ TEST_CASE("compute: Megatron lowering charges the isca25 GEMM lists at 1/tp per 
     }
   CHECK(found);
 }
+
+// Published parameter counts, rebuilt from the shapes: L x per-layer + 2 x vocab x hidden
+// (untied input and output embeddings) + the final norm.
+TEST_CASE("compute: Llama zoo entries have the published parameter counts") {
+  auto total = [](const ModelSpec& m) {
+    return m.layers * m.parameters_per_layer() + 2.0 * m.vocab * m.hidden + m.hidden;
+  };
+  // Llama 2 7B: attention 4 h^2, SwiGLU 3 h f, two RMSNorm scales, no biases.
+  ModelSpec l2 = load_zoo_model("llama2-7b");
+  CHECK(l2.parameters_per_layer() == 4.0 * 4096 * 4096 + 3.0 * 4096 * 11008 + 2 * 4096);
+  CHECK(total(l2) == 6738415616.0);  // "6.74B" (HF model card: 6,738,415,616)
+  // Llama 3 8B: grouped-query attention, K and V 8 heads of 128.
+  ModelSpec l3 = load_zoo_model("llama3-8b");
+  CHECK(l3.parameters_per_layer() == 4096.0 * (4096 + 2 * 1024) + 4096.0 * 4096 + 3.0 * 4096 * 14336 + 2 * 4096);
+  CHECK(total(l3) == 8030261248.0);  // "8.03B" (HF model card: 8,030,261,248)
+  ModelSpec g3 = load_zoo_model("gpt3-175b");
+  CHECK(total(g3) / 1e9 == doctest::Approx(175.0).epsilon(0.01));
+  ModelSpec l405 = load_zoo_model("llama3-405b");
+  CHECK(total(l405) / 1e9 == doctest::Approx(405.0).epsilon(0.01));
+  for (const char* name : {"llama2-70b", "llama3-70b"}) {
+    CAPTURE(name);
+    CHECK(total(load_zoo_model(name)) / 1e9 == doctest::Approx(70.0).epsilon(0.015));
+  }
+  ModelSpec mix = load_zoo_model("mixtral-8x7b");
+  CHECK(mix.experts == 8);
+  CHECK(mix.top_k == 2);
+}
+
+TEST_CASE("compute: grouped-query attention and SwiGLU GEMM shapes and FLOPs per rank") {
+  ModelSpec m = load_zoo_model("llama3-8b");  // h 4096, 32 heads, 8 KV heads of 128, f 14336
+  m.sequence = 1024;
+  m.micro_batch = 1;
+  const double t = 1024, h = 4096, kv = 1024, S = 1024, a = 32, d = 128, f = 14336;
+  // Q, K, V projection: h + 2 kv columns; scores and context per query head; output h x h.
+  const double attention = 2 * t * h * (h + 2 * kv) + 2 * (2 * a * S * S * d) + 2 * t * h * h;
+  const double mlp = 2 * t * h * (2 * f) + 2 * t * f * h;  // gate+up, then down
+  for (int tp : {1, 2, 8}) {
+    CAPTURE(tp);
+    LayerSharding s{tp, 1, LoweringMode::standard};
+    CHECK(gemm_flops(m, s, LayerBlock::attention, LayerPass::forward) == doctest::Approx(attention / tp));
+    CHECK(gemm_flops(m, s, LayerBlock::mlp, LayerPass::forward) == doctest::Approx(mlp / tp));
+  }
+  for (const Kernel& k : transformer_block_kernels(m, 8, LayerBlock::mlp, LayerPass::forward))
+    if (k.name == "fc1") CHECK(k.n == 2 * 14336 / 8);
+  // 8 KV heads cannot be split 16 ways
+  LayerSharding sixteen{16, 1, LoweringMode::standard};
+  CHECK_THROWS_AS(gemm_flops(m, sixteen, LayerBlock::attention, LayerPass::forward), std::invalid_argument);
+}
