@@ -87,7 +87,7 @@ TEST_CASE("compute: every shipped preset loads and its derived peak is the vendo
   // Vendor figures (datasheets, see each preset's comment), in FLOP/s.
   const std::pair<const char*, double> vendor[] = {{"a100", 312e12},   {"h100", 989.4e12}, {"h20", 148e12},
                                                    {"v100", 125e12},   {"rtx4080", 97.5e12}, {"tpuv3", 123e12},
-                                                   {"tpuv4", 275e12}};
+                                                   {"tpuv4", 275e12}, {"p100", 18.7e12}};
   for (auto [name, peak] : vendor) {
     CAPTURE(name);
     HardwarePreset p = load_hardware_preset(name);
@@ -100,7 +100,7 @@ TEST_CASE("compute: every shipped preset loads and its derived peak is the vendo
   // A100: 432 tensor cores of 16 x 16 MACs at 1410 MHz.
   CHECK(load_hardware_preset("a100").peak_flops == doctest::Approx(2.0 * 16 * 16 * 432 * 1.41e9));
   auto names = hardware_preset_names();
-  for (const char* n : {"isca25", "a100", "h100", "h20", "v100", "rtx4080", "tpuv3", "tpuv4"})
+  for (const char* n : {"isca25", "a100", "h100", "h20", "v100", "rtx4080", "tpuv3", "tpuv4", "p100"})
     CHECK(std::find(names.begin(), names.end(), n) != names.end());
 }
 
