@@ -31,9 +31,16 @@ xml::Zone ns3_zone(const FlatTopology& t, const std::string& id) {
   z.routing = "Floyd";
   z.hosts = t.hosts;
   z.routers = t.routers;
+  // SimGrid keeps one route per pair of points. A second link between the same two points
+  // (the + and - channels of a k = 2 torus ring) is left out: flow-level routes take the +
+  // channel at that tie too, so both models see the same capacity.
+  std::set<std::pair<std::string, std::string>> joined;
   for (const auto& fl : t.links) {
     if (fl.from.empty() || fl.to.empty())
       throw std::logic_error("link " + fl.link.id + " joins no two points: it has no ns-3 form");
+    if (joined.count({fl.from, fl.to})) continue;
+    joined.insert({fl.from, fl.to});
+    if (!fl.one_way) joined.insert({fl.to, fl.from});
     xml::Link l = fl.link;
     // ns-3 point-to-point links are full duplex by themselves.
     if (l.sharing != xml::Sharing::shared) l.sharing = xml::Sharing::shared;

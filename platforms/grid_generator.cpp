@@ -108,6 +108,16 @@ FlatTopology dgx2_topology(const Dgx2Params& p) {
                t.hosts[i].id, t.routers[i / p.c]};
     t.add_link(std::move(l));
   }
+  if (p.ns3) {
+    // SimGrid joins two routers by one route only, so the ns-3 variant (one-link routes, ns-3's
+    // own shortest-path routing) has one inter-switch link carrying the c links' bandwidth. The
+    // flow-level variant pins each destination to its own link instead; both offer c x B.
+    FlatLink l{{"isl", p.c * p.link_bandwidth_Bps, p.link_latency_s, xml::Sharing::split_duplex,
+                link_props("inter-switch", eff)},
+               "switch0", "switch1"};
+    t.add_link(std::move(l));
+    return t;  // ns3_zone() writes no explicit routes
+  }
   for (int q = 0; q < p.c; ++q) {
     FlatLink l{{fmt::format("isl{}", q), p.link_bandwidth_Bps, p.link_latency_s, xml::Sharing::split_duplex,
                 link_props("inter-switch", eff)},

@@ -16,11 +16,18 @@ gen isca25/mesh2d-8x8.xml      mesh2d  --k 8   # dojo_scaling
 gen isca25/torus2d-8x8.xml     torus2d --k 8   # tpuv3_scaling
 gen isca25/torus3d-4x4x4.xml   torus3d --k 4   # tpuv4_scaling
 gen isca25/dgx2-2x32.xml       dgx2    --c 32  # a100_scaling
+# ns-3 variants of the synthetic sizes (fidelity runs pick <name>-ns3.xml beside <name>.xml)
+gen isca25/mesh2d-5x5-ns3.xml    mesh2d  --k 5 --ns3
+gen isca25/torus2d-4x4-ns3.xml   torus2d --k 4 --ns3
+gen isca25/torus3d-2x2x2-ns3.xml torus3d --k 2 --ns3
+gen isca25/dgx2-2x8-ns3.xml      dgx2    --c 8 --ns3
 
 # Single nodes.
 gen nvswitch-a100-8.xml        nvswitch --preset a100
 gen nvswitch-h100-8.xml        nvswitch --preset h100
 gen pcie-2socket-8gpu-nop2p.xml pcie --no-p2p --host-preset rtx4080   # the research's 8 x RTX 4080 machine
+gen pcie-2socket-8gpu.xml      pcie --host-preset a100             # the same tree with peer-to-peer (data-centre GPUs)
+gen pcie-2socket-8gpu-ns3.xml  pcie --host-preset a100 --ns3       # (no-P2P has no ns-3 variant: see platforms/README.md)
 gen nvswitch-a100-8-ns3.xml    nvswitch --preset a100 --no-contention --ns3   # for ns-3 spot checks
 gen nvswitch-h20-8.xml         nvswitch --preset h20 --host-preset h20   # the research's NVSwitch warning (8 x H20)
 gen nvswitch-h20-8-nocontention.xml nvswitch --preset h20 --host-preset h20 --no-contention

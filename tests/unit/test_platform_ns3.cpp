@@ -50,3 +50,23 @@ TEST_CASE("ns-3 refuses SimGrid's dragonfly zones") {
                                    false, ns3()),
                        doctest::Contains("is a SimGrid dragonfly cluster"), InputError);
 }
+
+// Two links between the same two points have no ns-3 form of their own (SimGrid keeps one route
+// per pair): the dgx2 variant carries its c inter-switch links as one of c x the bandwidth, the
+// k = 2 torus keeps the + channel of each ring, the one flow-level routes take.
+// (One ns-3 run per test case: ns-3 cannot be set up twice in one process.)
+TEST_CASE("ns-3 variant of dgx2 loads and carries c x the bandwidth between its switches") {
+  const double bytes = 64.0 * 1024 * 1024;
+  PlatformRun run(generate_from_cli("dgx2", {"--c", "2", "--ns3", "--host-preset", "none"}).xml, false, ns3());
+  // gpu0, gpu1 on switch 0 each send to gpu2, gpu3 on switch 1 at once: 2 x 50 GB/s across.
+  auto t = run.time({{{"gpu0", "gpu2", bytes}, {"gpu1", "gpu3", bytes}}});
+  CHECK(t[0][0] == doctest::Approx(bytes / 50e9).epsilon(0.10));
+  CHECK(t[0][1] == doctest::Approx(bytes / 50e9).epsilon(0.10));
+}
+
+TEST_CASE("ns-3 variant of the k = 2 torus loads and carries one channel per direction") {
+  const double bytes = 64.0 * 1024 * 1024;
+  PlatformRun run(generate_from_cli("torus3d", {"--k", "2", "--ns3", "--host-preset", "none"}).xml, false, ns3());
+  auto t = run.time({{{"gpu0", "gpu1", bytes}}});
+  CHECK(t[0][0] == doctest::Approx(bytes / 50e9).epsilon(0.10));
+}
