@@ -77,8 +77,15 @@ class RankLowering {
           break;
         }
         case ActionType::backward: {
-          std::vector<OpIndex> ready = done(ActionType::forward, a.pipe, a.stage, a.micro_batch);
-          if (a.stage < last_stage) {
+          // Steady-state schedules (PipeDream): a previous period's backward (id < 0) has its
+          // forward, and possibly its next stage's backward, in that period.
+          const bool carried = s_.steady_state && a.micro_batch < 0;
+          std::vector<OpIndex> ready = carried ? std::vector<OpIndex>{} : done(ActionType::forward, a.pipe, a.stage, a.micro_batch);
+          bool next_here = a.stage < last_stage;
+          if (next_here && s_.steady_state)
+            next_here = map[a.stage + 1] == w ? done_.count(action_key(ActionType::backward, a.pipe, a.stage + 1, a.micro_batch)) > 0
+                                              : recv_.count(action_key(ActionType::recv_gradient, a.pipe, a.stage + 1, a.micro_batch)) > 0;
+          if (next_here) {
             auto more = map[a.stage + 1] == w ? done(ActionType::backward, a.pipe, a.stage + 1, a.micro_batch)
                                               : std::vector<OpIndex>{recv(ActionType::recv_gradient, a, a.stage + 1)};
             ready.insert(ready.end(), more.begin(), more.end());
@@ -102,7 +109,9 @@ class RankLowering {
         if (frees) {
           last_stage_done_[a.stage] = last_done;
           LiveActivation l;
-          l.first = first_op.at(action_key(ActionType::forward, a.pipe, a.stage, a.micro_batch));
+          // A previous period's micro-batch holds its activations from the program's start.
+          const auto f = first_op.find(action_key(ActionType::forward, a.pipe, a.stage, a.micro_batch));
+          l.first = f != first_op.end() ? f->second : 0;
           l.last = last_compute_;
           l.bytes = out_.stages[a.stage].activation_bytes;
           live.push_back(l);
@@ -383,8 +392,9 @@ PipelineLowering lower_pipeline(const PipelineLoweringInput& in) {
     out.programs[rank] = rl.build(out.live_activations[rank], out.optimizer_op[rank], stage_groups);
     WorkerMemory& wm = out.rank_memory[rank];
     wm.stages = out.schedule.stages_of(coordinates_of(plan, rank).pp_index);
+    const int versions = weight_versions(out.schedule, coordinates_of(plan, rank).pp_index);
     for (int st : wm.stages) {
-      wm.state.weights += out.stages[st].state.weights;
+      wm.state.weights += versions * out.stages[st].state.weights;
       wm.state.gradients += out.stages[st].state.gradients;
       wm.state.optimizer += out.stages[st].state.optimizer;
       wm.working = std::max(wm.working, out.stages[st].working_bytes);

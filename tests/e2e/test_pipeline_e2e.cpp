@@ -119,7 +119,7 @@ TEST_CASE("schedule: --svg draws the timeline and output is deterministic and er
   CHECK(a.out == b.out);
   std::filesystem::remove_all(dir);
 
-  auto bad_kind = run_cli("schedule --kind pipedream");
+  auto bad_kind = run_cli("schedule --kind hanayo");
   CHECK(bad_kind.exit_code == 2);
   CHECK(contains(bad_kind.err, "--kind"));
   auto odd = run_cli("schedule --kind chimera --stages 3 --microbatches 3");
@@ -273,10 +273,10 @@ TEST_CASE("scenario schedule-table errors name file and line and key and pp > 1 
     CHECK(r.exit_code == 2);
     return r.err;
   };
-  std::string e = err_of(pipeline_scenario("[schedule]\nkind = \"pipedream\"", 2, 1, 4, 4, "100GBps", "1us"));
+  std::string e = err_of(pipeline_scenario("[schedule]\nkind = \"hanayo\"", 2, 1, 4, 4, "100GBps", "1us"));
   CHECK(contains(e, "schedule.kind"));
   CHECK(contains(e, "s.toml:15"));
-  CHECK(contains(e, "unknown schedule 'pipedream'"));
+  CHECK(contains(e, "unknown schedule 'hanayo'"));
   e = err_of(pipeline_scenario("[schedule]\nkind = \"chimera\"", 3, 1, 3, 4, "100GBps", "1us"));
   CHECK(contains(e, "parallel.pp"));
   CHECK(contains(e, "even number"));
@@ -314,7 +314,7 @@ TEST_CASE("schedule and tune option errors name the option") {
   std::string path = write_scenario(pipeline_scenario("", 1, 8, 1, 8, "100GBps", "1us"));
   for (auto [args, option] : {std::pair{"--gpus 0", "--gpus"},
                               {"--gpus 8 --tp 3", "--tp"},
-                              {"--gpus 8 --kinds 1f1b,pipedream", "--kinds"},
+                              {"--gpus 8 --kinds 1f1b,hanayo", "--kinds"},
                               {"--gpus 8 --memory lots", "--memory"},
                               {"--gpus 8 --mini-batch -3", "--mini-batch"}}) {
     auto r = run_cli(fmt::format("tune '{}' {}", path, args));

@@ -103,7 +103,7 @@ TEST_CASE("plan: bad input exits 2 with one clear message") {
   expect(run_cli(kRow1 + " --constants A100_tp3_bs1"), "--constants");
   expect(run_cli("plan --hostfile " + kData + "/hostfiles/hostfile-16"), "--cluster");
   // --simulate builds hosts from presets: a GPU type without one is named before the search runs
-  expect(run_cli("plan --simulate --hostfile " + write("p100", "0.0.0.2 slots=4\n") + base), "P100 has no hardware preset");
+  expect(run_cli("plan --simulate --hostfile " + write("t4", "0.0.0.3 slots=4\n") + base), "T4 has no hardware preset");
   expect(run_cli(kRow1 + " --simulate --simulate-tp-comm maybe"), "--simulate-tp-comm");
   expect(run_cli(kRow1 + " --simulate --simulate-granularity coarse"), "--simulate-granularity");
   expect(run_cli(kRow1 + " --simulate --simulate-algorithm fastest"), "--simulate-algorithm");

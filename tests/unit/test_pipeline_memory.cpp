@@ -91,6 +91,30 @@ TEST_CASE("peak live activations follow the timeline with per-stage sizes") {
   CHECK(peak[3] == 1002);
 }
 
+TEST_CASE("weights per worker count the schedule's weight versions") {
+  // PipeDream stashes D - w versions on worker w, 2BW two, GEMS one per replica (two stages);
+  // gradients and optimizer state are kept once per stage.
+  ModelSpec m;
+  m.layers = 4, m.hidden = 64, m.heads = 4, m.ffn_hidden = 256, m.vocab = 100, m.sequence = 16, m.micro_batch = 2;
+  const auto st = stage_memory(m, partition_layers({1, 1, 1, 1}, 4), 1, MemoryOptions{});
+  auto memory = [&](ScheduleKind k) {
+    ScheduleOptions o;
+    o.kind = k, o.stages = 4, o.micro_batches = 4;
+    PipelineSchedule s = make_schedule(o);
+    return worker_memory(s, execute_unit_time(s, build_schedule_graph(s), UnitTimes{}).timings, st);
+  };
+  const auto pd = memory(ScheduleKind::pipedream), bw = memory(ScheduleKind::pipedream_2bw),
+             gems = memory(ScheduleKind::gems), f = memory(ScheduleKind::one_f_one_b);
+  for (int w = 0; w < 4; ++w) {
+    CAPTURE(w);
+    CHECK(pd[w].state.weights == doctest::Approx((4 - w) * st[w].state.weights));
+    CHECK(bw[w].state.weights == doctest::Approx(2 * st[w].state.weights));
+    CHECK(f[w].state.weights == doctest::Approx(st[w].state.weights));
+    CHECK(gems[w].state.weights == doctest::Approx(st[w].state.weights + st[3 - w].state.weights));
+    CHECK(pd[w].state.gradients == doctest::Approx(st[w].state.gradients));
+  }
+}
+
 TEST_CASE("the partitioner balances the slowest stage then evens the rest") {
   auto p = partition_layers(std::vector<double>(8, 1.0), 4);
   CHECK(p.layers == std::vector<int>{2, 2, 2, 2});

@@ -199,6 +199,61 @@ TEST_CASE("zb-h1: idle (D-1)(T_F+T_B-T_W) and 1F1B's peak memory") {
   CHECK((r.t.iteration_time - 24) / 24 == doctest::Approx(3.0 / 24));
 }
 
+TEST_CASE("gems: one micro-batch per replica in flight and one micro-batch per D T_B + T_F") {
+  // Worker order F(i) B(i), i even down, odd up: the first micro-batch takes D(T_F+T_B); each
+  // later one starts behind the previous backward wave (closed form derived in gems.cpp).
+  for (int D : {1, 2, 3, 4, 8})
+    for (int N : {1, 2, 3, 4, 8, 9})
+      for (auto [F, B] : {std::pair{1.0, 1.0}, {1.0, 2.0}, {2.0, 3.0}}) {
+        CAPTURE(D); CAPTURE(N); CAPTURE(F); CAPTURE(B);
+        Run r = run(opts(ScheduleKind::gems, D, N), F, B);
+        const double T = N == 1 ? D * (F + B) : (D + 1) * F + 2 * D * B + (N - 2) * (D * B + F);
+        CHECK(r.t.iteration_time == doctest::Approx(T));
+        CHECK(r.t.bubble_ratio == doctest::Approx(1 - N * (F + B) / T));
+        for (double p : r.t.peak_activations) CHECK(p == 1);  // Ma
+      }
+  // The steady state with T_B = 2T_F is the reference's (D-1)/(D+1/2): two long iterations differ
+  // by D T_B + T_F per micro-batch, of which T_F + T_B busy.
+  for (int D : {2, 4, 8}) {
+    Run a = run(opts(ScheduleKind::gems, D, 40), 1, 2), b = run(opts(ScheduleKind::gems, D, 41), 1, 2);
+    CHECK(1 - 3 / (b.t.iteration_time - a.t.iteration_time) == doctest::Approx((D - 1) / (D + 0.5)));
+  }
+  // Two stages (down w and up D-1-w) per worker: 2 M_theta.
+  PipelineSchedule g = make_schedule(opts(ScheduleKind::gems, 4, 4));
+  CHECK(g.stages_of(0) == std::vector<int>{0, 3});
+  CHECK(g.stages_of(2) == std::vector<int>{1, 2});
+}
+
+TEST_CASE("pipedream and 2bw: one steady-state period idles only its first forward's fill") {
+  // Worker w runs F(j) B(j-(D-1-w)): busy N(T_F+T_B), idle w T_F before and (D-1-w) T_F after.
+  for (auto k : {ScheduleKind::pipedream, ScheduleKind::pipedream_2bw})
+    for (int D : {1, 2, 3, 4, 8})
+      for (int N : {D, D + 1, 2 * D, 4 * D + 3})
+        for (auto [F, B] : {std::pair{1.0, 1.0}, {1.0, 2.0}, {2.0, 3.0}, {2.0, 1.0}}) {
+          const char* kind = to_string(k);
+          CAPTURE(kind); CAPTURE(D); CAPTURE(N); CAPTURE(F); CAPTURE(B);
+          Run r = run(opts(k, D, N), F, B);
+          CHECK(r.t.iteration_time == doctest::Approx(N * (F + B) + (D - 1) * F));
+          CHECK(r.t.bubble_ratio == doctest::Approx((D - 1) * F / (N * (F + B) + (D - 1) * F)));
+          // In flight as 1F1B: D - w micro-batches on worker w (the previous period's included).
+          for (int w = 0; w < D; ++w) CHECK(r.t.peak_activations[w] == D - w);
+        }
+  // Weight versions: PipeDream stashes D - w, 2BW keeps two, the others one.
+  PipelineSchedule p = make_schedule(opts(ScheduleKind::pipedream, 4, 8));
+  PipelineSchedule b = make_schedule(opts(ScheduleKind::pipedream_2bw, 4, 8));
+  PipelineSchedule f = make_schedule(opts(ScheduleKind::one_f_one_b, 4, 8));
+  for (int w = 0; w < 4; ++w) {
+    CHECK(weight_versions(p, w) == 4 - w);
+    CHECK(weight_versions(b, w) == 2);
+    CHECK(weight_versions(f, w) == 1);
+  }
+  // Every backward of every micro-batch once per stage, this period's or the previous one's.
+  int carried = 0;
+  for (const auto& l : p.actions)
+    for (const Action& a : l) carried += a.type == ActionType::backward && a.micro_batch < 0;
+  CHECK(carried == 3 + 2 + 1);
+}
+
 TEST_CASE("activation peaks: gpipe N and 1f1b D - r and chimera (D/2+1 .. D) and doubling (3D/2+1 .. 2D)") {
   Run g = run(opts(ScheduleKind::gpipe, 4, 6), 1, 2);
   for (double p : g.t.peak_activations) CHECK(p == 6);
@@ -231,9 +286,26 @@ TEST_CASE("chimera's explicit order (ref 2.2 and 2.6a) equals the slot rule (ref
 }
 
 TEST_CASE("every generated schedule validates: acyclic and each receive with its send") {
-  for (auto k : {ScheduleKind::gpipe, ScheduleKind::one_f_one_b, ScheduleKind::zb_h1})
+  for (auto k : {ScheduleKind::gpipe, ScheduleKind::one_f_one_b, ScheduleKind::zb_h1, ScheduleKind::gems})
     for (int D : {1, 2, 5, 8})
       for (int N : {1, 3, 8, 17}) CHECK_NOTHROW(validate_schedule(make_schedule(opts(k, D, N))));
+  for (auto k : {ScheduleKind::pipedream, ScheduleKind::pipedream_2bw})
+    for (int D : {1, 2, 5, 8})
+      for (int N : {D, D + 3, 17 + D}) CHECK_NOTHROW(validate_schedule(make_schedule(opts(k, D, N))));
+  {
+    // Steady state: a transfer only between actions of the same period. With D = 3, N = 5,
+    // worker 1 runs B(-1) .. B(3) and worker 0 B(-2) .. B(2) (-k: micro-batch N-k of the
+    // previous period): gradients travel for -1 .. 2 only; B(-2) on worker 0 got its gradient
+    // in the previous period, and B(3)'s goes to the next.
+    PipelineSchedule p = make_schedule(opts(ScheduleKind::pipedream, 3, 5));
+    std::vector<int> sent, received;
+    for (const Action& a : p.actions[1])
+      if (a.type == ActionType::send_gradient) sent.push_back(a.micro_batch);
+    for (const Action& a : p.actions[0])
+      if (a.type == ActionType::recv_gradient) received.push_back(a.micro_batch);
+    CHECK(sent == std::vector<int>{-1, 0, 1, 2});
+    CHECK(received == sent);
+  }
   for (int D : {1, 3, 4}) {
     ScheduleOptions o = opts(ScheduleKind::interleaved, D, 2 * D);
     o.chunks = 3;

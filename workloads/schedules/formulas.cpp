@@ -28,6 +28,23 @@ std::optional<BubbleFormula> bubble_formula(const ScheduleOptions& o, const Unit
       r.applies = W <= F && W <= B;
       return r;
     }
+    case ScheduleKind::gems: {
+      // Derived from the generated order (gems.cpp); its steady state gives the reference's
+      // (D-1)/(D+1/2) when T_B = 2T_F.
+      const double T = N < 2 ? D * (F + B) : (D + 1) * F + 2 * D * B + (N - 2) * (D * B + F);
+      r.value = 1 - N * (F + B) / T;
+      r.expression = "1 - N(T_F+T_B)/((D+1)T_F + 2D T_B + (N-2)(D T_B + T_F)); steady state (D-1)T_B/(D T_B+T_F)";
+      r.condition = "T_F <= T_B, N >= 2";
+      r.applies = F <= B && N >= 2;
+      return r;
+    }
+    case ScheduleKind::pipedream:
+    case ScheduleKind::pipedream_2bw:
+      // One steady-state period cut at its first forward (pipedream.cpp): only that forward's
+      // fill, (D-1)T_F, is idle; the reference's "about 0" in a long run.
+      r.value = (D - 1) * F / (N * (F + B) + (D - 1) * F);
+      r.expression = "(D-1)T_F/(N(T_F+T_B)+(D-1)T_F)";
+      return r;
     case ScheduleKind::chimera:
       if (f > 1) {
         // Derived from the slot rule: D/f - 2 idle slots per worker (README, tests).

@@ -72,8 +72,9 @@ std::vector<WorkerMemory> worker_memory(const PipelineSchedule& s, const std::ve
   for (int w = 0; w < s.workers; ++w) {
     WorkerMemory& wm = out[w];
     wm.stages = s.stages_of(w);
+    const int versions = weight_versions(s, w);  // PipeDream's stashed and 2BW's double-buffered weights
     for (int st : wm.stages) {
-      wm.state.weights += stages.at(st).state.weights;
+      wm.state.weights += versions * stages.at(st).state.weights;
       wm.state.gradients += stages.at(st).state.gradients;
       wm.state.optimizer += stages.at(st).state.optimizer;
       wm.working = std::max(wm.working, stages.at(st).working_bytes);

@@ -67,7 +67,8 @@ struct WorkerMemory {
   double total() const { return state.total() + peak_activations + working; }
 };
 
-// Per worker of the schedule, with the activation peak of the given timeline.
+// Per worker of the schedule, with the activation peak of the given timeline. Weights count
+// weight_versions(s, worker) copies (PipeDream D - w, 2BW 2); gradients and optimizer state one.
 std::vector<WorkerMemory> worker_memory(const PipelineSchedule& s, const std::vector<std::vector<ActionTiming>>& timings,
                                         const std::vector<StageMemory>& stages);
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 #include <stdexcept>
 
 namespace chimera {
@@ -17,12 +18,15 @@ constexpr KindName kKinds[] = {{ScheduleKind::gpipe, "gpipe"},
                                {ScheduleKind::one_f_one_b, "1f1b"},
                                {ScheduleKind::interleaved, "interleaved"},
                                {ScheduleKind::chimera, "chimera"},
-                               {ScheduleKind::zb_h1, "zb-h1"}};
+                               {ScheduleKind::zb_h1, "zb-h1"},
+                               {ScheduleKind::gems, "gems"},
+                               {ScheduleKind::pipedream, "pipedream"},
+                               {ScheduleKind::pipedream_2bw, "pipedream-2bw"}};
 
 bool is_power_of_two(int x) { return x > 0 && (x & (x - 1)) == 0; }
 }  // namespace
 
-const char* const kScheduleKindChoices = "gpipe, 1f1b, interleaved, chimera, zb-h1";
+const char* const kScheduleKindChoices = "gpipe, 1f1b, interleaved, chimera, zb-h1, gems, pipedream, pipedream-2bw";
 
 const char* to_string(ScheduleKind k) {
   for (const auto& e : kKinds)
@@ -79,6 +83,11 @@ std::optional<ScheduleOptionProblem> check_schedule_options(const ScheduleOption
                                                "divisible by the {} stages (got {})", D, N),
                                    fmt::format("a multiple of {}", D)};
   }
+  if ((o.kind == ScheduleKind::pipedream || o.kind == ScheduleKind::pipedream_2bw) && N < D)
+    return ScheduleOptionProblem{"micro_batches",
+                                 fmt::format("{}'s steady state needs at least as many micro-batches as the {} stages "
+                                             "(got {})", to_string(o.kind), D, N),
+                                 fmt::format("an integer >= {}", D)};
   if (chimera) {
     if (D < 2 || D % 2 != 0)
       return ScheduleOptionProblem{"stages", fmt::format("chimera needs an even number of stages (got {})", D),
@@ -127,6 +136,14 @@ std::size_t PipelineSchedule::action_count() const {
   return n;
 }
 
+int weight_versions(const PipelineSchedule& s, int worker) {
+  switch (s.options.kind) {
+    case ScheduleKind::pipedream: return s.workers - worker;
+    case ScheduleKind::pipedream_2bw: return 2;
+    default: return 1;
+  }
+}
+
 std::string worker_name(int worker) { return fmt::format("P{}", worker); }
 
 std::string describe(const ScheduleOptions& o) {
@@ -140,6 +157,7 @@ namespace {
 
 std::string compute_label(const PipelineSchedule& s, char letter, int pipe, int stage, int mb) {
   const Pipe& p = s.pipes.at(pipe);
+  if (s.steady_state && mb < 0) return fmt::format("{}{}'", letter, mb + s.options.micro_batches);  // previous period
   if (p.tag) return fmt::format("{}{}{}{}", letter, mb, p.tag, stage);
   if (s.options.kind == ScheduleKind::interleaved) return fmt::format("{}{}s{}", letter, mb, stage);
   return fmt::format("{}{}", letter, mb);
@@ -167,6 +185,14 @@ std::string action_label(const PipelineSchedule& s, const Action& a) {
 
 void add_send_recv(PipelineSchedule& s) {
   const int last = s.stage_count - 1;
+  // Steady-state schedules: a transfer only when both ends run in this period.
+  std::set<std::tuple<ActionType, int, int, int>> present;
+  if (s.steady_state)
+    for (const auto& l : s.actions)
+      for (const Action& a : l) present.insert({a.type, a.pipe, a.stage, a.micro_batch});
+  auto here = [&](ActionType t, int pipe, int stage, int mb) {
+    return !s.steady_state || present.count({t, pipe, stage, mb}) > 0;
+  };
   for (int w = 0; w < s.workers; ++w) {
     std::vector<Action> out;
     out.reserve(s.actions[w].size() * 2);
@@ -178,13 +204,17 @@ void add_send_recv(PipelineSchedule& s) {
         out.push_back(x);
       };
       if (a.type == ActionType::forward) {
-        if (a.stage > 0 && map[a.stage - 1] != w) transfer(ActionType::recv_activation, a.stage - 1, map[a.stage - 1]);
+        if (a.stage > 0 && map[a.stage - 1] != w && here(a.type, a.pipe, a.stage - 1, a.micro_batch))
+          transfer(ActionType::recv_activation, a.stage - 1, map[a.stage - 1]);
         out.push_back(a);
-        if (a.stage < last && map[a.stage + 1] != w) transfer(ActionType::send_activation, a.stage, map[a.stage + 1]);
+        if (a.stage < last && map[a.stage + 1] != w && here(a.type, a.pipe, a.stage + 1, a.micro_batch))
+          transfer(ActionType::send_activation, a.stage, map[a.stage + 1]);
       } else if (a.type == ActionType::backward) {
-        if (a.stage < last && map[a.stage + 1] != w) transfer(ActionType::recv_gradient, a.stage + 1, map[a.stage + 1]);
+        if (a.stage < last && map[a.stage + 1] != w && here(a.type, a.pipe, a.stage + 1, a.micro_batch))
+          transfer(ActionType::recv_gradient, a.stage + 1, map[a.stage + 1]);
         out.push_back(a);
-        if (a.stage > 0 && map[a.stage - 1] != w) transfer(ActionType::send_gradient, a.stage, map[a.stage - 1]);
+        if (a.stage > 0 && map[a.stage - 1] != w && here(a.type, a.pipe, a.stage - 1, a.micro_batch))
+          transfer(ActionType::send_gradient, a.stage, map[a.stage - 1]);
       } else {
         out.push_back(a);
       }
@@ -201,6 +231,9 @@ PipelineSchedule make_schedule(const ScheduleOptions& o) {
     case ScheduleKind::zb_h1: return make_zb_h1(o);
     case ScheduleKind::interleaved: return make_interleaved(o);
     case ScheduleKind::chimera: return make_chimera(o);
+    case ScheduleKind::gems: return make_gems(o);
+    case ScheduleKind::pipedream:
+    case ScheduleKind::pipedream_2bw: return make_pipedream(o);
   }
   throw std::invalid_argument("unknown schedule kind");
 }

@@ -5,12 +5,17 @@
 // sends and receives between stages, and gradient-synchronisation points.
 //
 // A schedule has one or more pipes. A pipe maps each model stage to a worker and carries a
-// set of micro-batches through the stages in FIFO order. GPipe, 1F1B, ZB-H1 and interleaved
-// have one pipe (interleaved: stage c*D + w on worker w, looping placement); Chimera has 2f
-// pipes, f "down" (stage s on worker (s + shift) mod D) and f "up" (mirrored). Model stage s
-// is the same set of layers in every pipe; its replicas' gradients are all-reduced together.
+// set of micro-batches through the stages in FIFO order. GPipe, 1F1B, ZB-H1, PipeDream and
+// interleaved have one pipe (interleaved: stage c*D + w on worker w, looping placement); Chimera
+// has 2f pipes, f "down" (stage s on worker (s + shift) mod D) and f "up" (mirrored); GEMS has
+// one down and one up pipe. Model stage s is the same set of layers in every pipe; its
+// replicas' gradients are all-reduced together.
 //
-// Generators live in gpipe_1f1b.cpp, interleaved.cpp and chimera.cpp; validation in
+// PipeDream and PipeDream-2BW are asynchronous (no flush): their schedule is one steady-state
+// period (see `steady_state`).
+//
+// Generators live in gpipe_1f1b.cpp, interleaved.cpp, chimera.cpp, gems.cpp and pipedream.cpp;
+// validation in
 // validate.hpp; the unit-time executor in unit_executor.hpp. Engine-free.
 #include <cstdint>
 #include <optional>
@@ -19,14 +24,14 @@
 
 namespace chimera {
 
-enum class ScheduleKind : std::uint8_t { gpipe, one_f_one_b, interleaved, chimera, zb_h1 };
+enum class ScheduleKind : std::uint8_t { gpipe, one_f_one_b, interleaved, chimera, zb_h1, gems, pipedream, pipedream_2bw };
 enum class ChimeraExtend : std::uint8_t { concat, doubling };
 
 const char* to_string(ScheduleKind k);
 const char* to_string(ChimeraExtend e);
 std::optional<ScheduleKind> parse_schedule_kind(const std::string& s);
 std::optional<ChimeraExtend> parse_chimera_extend(const std::string& s);
-extern const char* const kScheduleKindChoices;  // "gpipe, 1f1b, interleaved, chimera, zb-h1"
+extern const char* const kScheduleKindChoices;  // "gpipe, 1f1b, interleaved, chimera, zb-h1, gems, pipedream, pipedream-2bw"
 
 struct ScheduleOptions {
   ScheduleKind kind = ScheduleKind::one_f_one_b;
@@ -79,6 +84,12 @@ struct PipelineSchedule {
   int workers = 1;        // D
   int stage_count = 1;    // model stages: D, or D*v for interleaved
   bool split_backward = false;
+  // Asynchronous pipelines without a flush (PipeDream, 2BW): the actions are one steady-state
+  // period. A backward with micro-batch id m < 0 finishes the previous period's micro-batch
+  // m + N: its forward and its backwards on later stages ran in that period, so it depends only
+  // on the backwards of its id present here. Transfers whose partner runs in another period
+  // are left out (their data is there when needed; their transfer time is not charged).
+  bool steady_state = false;
   std::vector<Pipe> pipes;
   std::vector<std::vector<Action>> actions;  // [worker] -> ordered actions
 
@@ -90,6 +101,10 @@ struct PipelineSchedule {
   double stage_fraction() const { return 1.0 / options.chunks; }
   std::size_t action_count() const;
 };
+
+// Versions of a stage's weights a worker keeps: PipeDream stashes one per in-flight micro-batch
+// (D - w on worker w), PipeDream-2BW two (double-buffered), every other schedule one.
+int weight_versions(const PipelineSchedule& s, int worker);
 
 // Generates the schedule (compute order, sends/receives, sync points). Throws
 // std::invalid_argument when check_schedule_options fails.
@@ -111,6 +126,9 @@ PipelineSchedule make_1f1b(const ScheduleOptions& o);
 PipelineSchedule make_zb_h1(const ScheduleOptions& o);
 PipelineSchedule make_interleaved(const ScheduleOptions& o);
 PipelineSchedule make_chimera(const ScheduleOptions& o);
+PipelineSchedule make_gems(const ScheduleOptions& o);
+// PipeDream and PipeDream-2BW (same order; they differ in weight versions).
+PipelineSchedule make_pipedream(const ScheduleOptions& o);
 // Chimera by the unit-time slot rule (§2.3, §2.8), any f, direct concatenation: the generator
 // for f > 1; for f = 1 it reproduces the §2.2 order (checked in tests).
 PipelineSchedule make_chimera_by_slots(const ScheduleOptions& o);

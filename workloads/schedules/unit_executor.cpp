@@ -102,6 +102,8 @@ std::vector<double> peak_live_activations(const PipelineSchedule& s, const std::
       const Action& a = s.actions[w][i];
       if (a.type == ActionType::forward) events.emplace_back(tm[w][i].start, bytes_per_stage[a.stage]);
       else if (a.type == frees) events.emplace_back(tm[w][i].end, -bytes_per_stage[a.stage]);
+      // A previous period's micro-batch (steady state) holds its activations from the start.
+      if (a.type == frees && s.steady_state && a.micro_batch < 0) events.emplace_back(-1.0, bytes_per_stage[a.stage]);
     }
     // At equal times memory is released before it is taken again.
     std::sort(events.begin(), events.end());

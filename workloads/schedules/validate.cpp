@@ -109,6 +109,14 @@ class Builder {
     return it->second;
   }
 
+  // Steady-state schedules: a backward of this period's micro-batch mb may run as the previous
+  // period's (id mb - N); exactly one of the two is present (the duplicate check catches both).
+  int period_id(ActionType t, int pipe, int stage, int mb) const {
+    if (!s_.steady_state || t == ActionType::forward || compute_.count(key(t, pipe, stage, mb))) return mb;
+    return mb - s_.options.micro_batches;
+  }
+  bool present(ActionType t, int pipe, int stage, int mb) const { return compute_.count(key(t, pipe, stage, mb)) > 0; }
+
   void check_completeness() const {
     std::size_t expected = 0;
     const int passes = s_.split_backward ? 3 : 2;
@@ -117,7 +125,7 @@ class Builder {
         for (int st = 0; st < s_.stage_count; ++st)
           for (int k = 0; k < passes; ++k) {
             ActionType t = k == 0 ? ActionType::forward : k == 1 ? ActionType::backward : ActionType::weight;
-            if (!compute_.count(key(t, static_cast<int>(p), st, mb))) {
+            if (!compute_.count(key(t, static_cast<int>(p), st, period_id(t, static_cast<int>(p), st, mb)))) {
               Action missing;
               missing.type = t, missing.pipe = static_cast<std::uint16_t>(p), missing.stage = st, missing.micro_batch = mb;
               fail(fmt::format("{} is missing (expected on {})", action_label(s_, missing),
@@ -197,8 +205,12 @@ class Builder {
           if (a.stage > 0) input(ActionType::forward, a.stage - 1, ActionType::recv_activation);
           break;
         case ActionType::backward:
-          d.push_back(find_compute(ActionType::forward, a.pipe, a.stage, a.micro_batch, v));
-          if (a.stage < last) input(ActionType::backward, a.stage + 1, ActionType::recv_gradient);
+          // A previous period's backward (steady state): its forward ran then, and so did the
+          // next stage's backward unless it is here too.
+          if (!s_.steady_state || a.micro_batch >= 0)
+            d.push_back(find_compute(ActionType::forward, a.pipe, a.stage, a.micro_batch, v));
+          if (a.stage < last && (!s_.steady_state || present(ActionType::backward, a.pipe, a.stage + 1, a.micro_batch)))
+            input(ActionType::backward, a.stage + 1, ActionType::recv_gradient);
           break;
         case ActionType::weight: d.push_back(find_compute(ActionType::backward, a.pipe, a.stage, a.micro_batch, v)); break;
         case ActionType::send_activation:
@@ -214,7 +226,8 @@ class Builder {
           for (std::size_t p = 0; p < s_.pipes.size(); ++p)
             if (s_.pipes[p].worker_of_stage[a.stage] == w)
               for (int mb : s_.pipes[p].micro_batches)
-                d.push_back(find_compute(completes, static_cast<int>(p), a.stage, mb, v));
+                d.push_back(find_compute(completes, static_cast<int>(p), a.stage,
+                                         period_id(completes, static_cast<int>(p), a.stage, mb), v));
           break;
         }
       }
