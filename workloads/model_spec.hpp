@@ -31,7 +31,8 @@ struct ModelSpec {
 
   int head_dim() const { return hidden / heads; }
   int kv_head_count() const { return kv_heads > 0 ? kv_heads : heads; }
-  int kv_width() const { return kv_head_count() * head_dim(); }  // columns of K (and of V)
+  // Columns of K (and of V): hidden unless grouped-query attention shrinks them.
+  int kv_width() const { return kv_heads > 0 && heads > 0 ? kv_heads * head_dim() : hidden; }
   bool gated_mlp() const { return mlp == "swiglu"; }
   double parameters_per_layer() const;  // dense layer: attention + MLP + 2 layer norms
 };
