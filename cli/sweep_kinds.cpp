@@ -1,6 +1,7 @@
 // How each kind of sweep point maps its parameters to a run, and which columns it produces.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -234,7 +235,11 @@ std::vector<std::string> result_columns(const std::string& kind) {
   if (kind == "fusion")
     return {"baseline_s", "fused_s", "speedup", "baseline_Bps", "fused_Bps", "baseline_bytes_sent", "fused_bytes_sent"};
   if (kind == "collective") return {"time_s", "algbw_Bps", "busbw_Bps", "messages"};
-  return {"iteration_time_s", "mean_compute_busy_s", "mean_exposed_comm_s", "mean_idle_s", "bytes_sent", "messages"};
+  return {"iteration_time_s", "mean_compute_busy_s", "mean_exposed_comm_s", "mean_idle_s", "bytes_sent", "messages",
+          // pipeline scenarios only (null otherwise): samples per iteration (micro-batch x
+          // micro-batches x dp) over the iteration time; mean bubble; maxima over ranks
+          "global_batch", "throughput_samples_per_s", "bubble_ratio", "peak_memory_bytes", "weights_bytes",
+          "peak_activation_bytes", "fits_memory"};
 }
 
 void validate_point(const SweepSpec& s, const SweepPoint& p) {
@@ -265,12 +270,32 @@ nlohmann::json evaluate_point(const SweepSpec& s, const SweepPoint& p) {
   ScenarioRun run = run_scenario(scenario);
   nlohmann::json report = report_json(scenario, run);
   const auto& t = report["totals"];
-  return {{"iteration_time_s", report["iteration_time_s"]},
-          {"mean_compute_busy_s", t["mean_compute_busy_s"]},
-          {"mean_exposed_comm_s", t["mean_exposed_comm_s"]},
-          {"mean_idle_s", t["mean_idle_s"]},
-          {"bytes_sent", t["bytes_sent"]},
-          {"messages", t["messages"]}};
+  nlohmann::json out = {{"iteration_time_s", report["iteration_time_s"]},
+                        {"mean_compute_busy_s", t["mean_compute_busy_s"]},
+                        {"mean_exposed_comm_s", t["mean_exposed_comm_s"]},
+                        {"mean_idle_s", t["mean_idle_s"]},
+                        {"bytes_sent", t["bytes_sent"]},
+                        {"messages", t["messages"]}};
+  for (const char* c : {"global_batch", "throughput_samples_per_s", "bubble_ratio", "peak_memory_bytes", "weights_bytes",
+                        "peak_activation_bytes", "fits_memory"})
+    out[c] = nullptr;
+  if (report.contains("pipeline")) {
+    const auto& pl = report["pipeline"];
+    const long batch = long(scenario.model.micro_batch) * scenario.parallel.micro_batches * scenario.parallel.dp;
+    double weights = 0, activations = 0;
+    for (const auto& r : pl["ranks"]) {
+      weights = std::max(weights, r["weights_bytes"].get<double>());
+      activations = std::max(activations, r["peak_activation_bytes"].get<double>());
+    }
+    out["global_batch"] = batch;
+    out["throughput_samples_per_s"] = double(batch) / report["iteration_time_s"].get<double>();
+    out["bubble_ratio"] = pl["bubble_ratio"];
+    out["peak_memory_bytes"] = pl["peak_memory_bytes"];
+    out["weights_bytes"] = weights;
+    out["peak_activation_bytes"] = activations;
+    out["fits_memory"] = pl["fits_memory"];
+  }
+  return out;
 }
 
 }  // namespace chimera
