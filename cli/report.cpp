@@ -56,6 +56,7 @@ nlohmann::json provenance(const Scenario& s, const std::string& compute_descript
                         {"sp", s.parallel.sp},
                         {"ep", s.parallel.ep},
                         {"micro_batches", s.parallel.micro_batches},
+                        {"sequence_parallel", s.parallel.sequence_parallel},
                         {"gpus", s.ranks()}}}};
 }
 
@@ -107,9 +108,10 @@ std::string report_text(const nlohmann::json& r) {
                      in["model"]["sequence"].get<int>(), in["model"]["micro_batch"].get<int>(),
                      in["model"]["bytes_per_element"].get<int>());
   const auto& par = in["parallel"];
-  out += fmt::format("  parallel   tp {} pp {} dp {} sp {} ep {}, {} micro-batches, {} GPUs ({})\n", par["tp"].get<int>(),
+  out += fmt::format("  parallel   tp {} pp {} dp {} sp {} ep {}, {} micro-batches, {} GPUs ({}{})\n", par["tp"].get<int>(),
                      par["pp"].get<int>(), par["dp"].get<int>(), par["sp"].get<int>(), par["ep"].get<int>(),
-                     par["micro_batches"].get<int>(), par["gpus"].get<int>(), in["workload"].get<std::string>());
+                     par["micro_batches"].get<int>(), par["gpus"].get<int>(), in["workload"].get<std::string>(),
+                     par.value("sequence_parallel", false) ? ", sequence parallel: reduce-scatter + all-gather, 1/tp stage boundaries" : "");
   if (in.contains("schedule") && !in["schedule"].is_null())
     out += fmt::format("  schedule   {}\n", in["schedule"].get<std::string>());
   out += fmt::format("  platform   {}\n", in["platform"].get<std::string>());

@@ -51,6 +51,7 @@ ParallelPlan read_parallel(TomlTable& t) {
   degree("sp", p.sp);
   degree("ep", p.ep);
   degree("micro_batches", p.micro_batches);
+  if (auto v = t.boolean("sequence_parallel")) p.sequence_parallel = *v;
   auto gpus = t.positive_integer("gpus");
   auto dp = t.positive_integer("dp");
   if (gpus) {

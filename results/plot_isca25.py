@@ -4,7 +4,7 @@
     /usr/bin/python3 results/plot_isca25.py            # all figures present
     /usr/bin/python3 results/plot_isca25.py --markdown # also print the speedup tables
 
-Reads results/isca25/{synthetic,forward,backward,backward-pipeline,scaling,realmachine}.csv (written by
+Reads results/isca25/{synthetic,forward,backward,backward-pipeline,scaling,realmachine,iteration}.csv (written by
 `chimera-sim sweep scenarios/isca25/<name>.toml`), writes the PNGs next to them.
 """
 import csv
@@ -159,6 +159,43 @@ def realmachine(markdown):
             print(f"| {m} | " + " | ".join(cells) + " |")
 
 
+def iteration(markdown):
+    data = rows("iteration")
+    if not data:
+        return
+    interconnects = list(dict.fromkeys(r["interconnect"] for r in data))
+    kinds = list(dict.fromkeys(r["schedule.kind"] for r in data))
+    by = {(r["interconnect"], r["schedule.kind"], r["parallel.sequence_parallel"]): r for r in data}
+    fig, ax = plt.subplots(figsize=(9, 4))
+    width = 0.8 / len(kinds)
+    for i, k in enumerate(kinds):
+        ys = [float(by[(ic, k, "false")]["iteration_time_s"]) / float(by[(ic, k, "true")]["iteration_time_s"])
+              for ic in interconnects]
+        ax.bar([x + i * width for x in range(len(interconnects))], ys, width, label=k)
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.set_xticks([x + width * (len(kinds) - 1) / 2 for x in range(len(interconnects))])
+    ax.set_xticklabels(interconnects)
+    ax.set_ylabel("speedup (baseline / fused)")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.suptitle("GPT-2 medium training iteration (TP 2 x pipeline), baseline vs fused TP communication")
+    fig.tight_layout()
+    fig.savefig(os.path.join(HERE, "iteration.png"), dpi=110)
+    if markdown:
+        print("\n### Training iteration: baseline -> fused (ms); mean compute busy and exposed communication per rank\n")
+        print("| interconnect | schedule | iteration | speedup | compute busy | exposed comm | peak memory (GiB) |")
+        print("|---|---|---|---|---|---|---|")
+        ms = lambda r, k: float(r[k]) * 1e3
+        for ic in interconnects:
+            for k in kinds:
+                b, f = by[(ic, k, "false")], by[(ic, k, "true")]
+                print(f"| {ic} | {k} | {ms(b, 'iteration_time_s'):.1f} -> {ms(f, 'iteration_time_s'):.1f} | "
+                      f"{float(b['iteration_time_s']) / float(f['iteration_time_s']):.3f} | "
+                      f"{ms(b, 'mean_compute_busy_s'):.1f} -> {ms(f, 'mean_compute_busy_s'):.1f} | "
+                      f"{ms(b, 'mean_exposed_comm_s'):.1f} -> {ms(f, 'mean_exposed_comm_s'):.1f} | "
+                      f"{float(b['peak_memory_bytes']) / 2**30:.2f} -> {float(f['peak_memory_bytes']) / 2**30:.2f} |")
+
+
 def main():
     markdown = "--markdown" in sys.argv
     synthetic(markdown)
@@ -167,6 +204,7 @@ def main():
     e2e("backward-pipeline", "Backward-Pipeline (Fig. 11b)", markdown)
     e2e("scaling", "Forward, 64-device interconnects (scaling)", markdown)
     realmachine(markdown)
+    iteration(markdown)
 
 
 if __name__ == "__main__":

@@ -13,9 +13,10 @@ struct BlockCosts {
   double seconds[2][3] = {};
 };
 
-BlockCosts cost_blocks(const ModelSpec& m, int tp, LoweringMode mode, const ComputeCostModel& model) {
+BlockCosts cost_blocks(const ModelSpec& m, int tp, bool sequence_parallel, LoweringMode mode,
+                       const ComputeCostModel& model) {
   BlockCosts c;
-  const LayerSharding shard{tp, 1, mode};
+  const LayerSharding shard{tp, 1, mode, sequence_parallel};
   for (int b = 0; b < 2; ++b)
     for (int p = 0; p < 3; ++p) {
       auto ks = transformer_block_kernels(m, shard, static_cast<LayerBlock>(b), static_cast<LayerPass>(p));
@@ -43,6 +44,9 @@ std::vector<Program> lower_megatron(const LoweringInput& in) {
   const char* names[2][3] = {{intern("attn.fwd"), intern("attn.bwd.ig"), intern("attn.bwd.wg")},
                              {intern("mlp.fwd"), intern("mlp.bwd.ig"), intern("mlp.bwd.wg")}};
   const char* tp_ar = intern("tp.allreduce");
+  const char* tp_rs = intern("tp.reducescatter");
+  const char* tp_ag = intern("tp.allgather");
+  const bool sp = plan.sequence_parallel && plan.tp > 1;
   const char* dp_ar = intern("dp.allreduce");
   const char* optimizer = intern("optimizer");
 
@@ -57,7 +61,7 @@ std::vector<Program> lower_megatron(const LoweringInput& in) {
   for (int rank = 0; rank < world; ++rank) {
     const ComputeCostModel& model = in.cost_model_of(rank);
     auto it = costs.find(&model);
-    if (it == costs.end()) it = costs.emplace(&model, cost_blocks(m, plan.tp, in.compute_lowering, model)).first;
+    if (it == costs.end()) it = costs.emplace(&model, cost_blocks(m, plan.tp, plan.sequence_parallel && plan.tp > 1, in.compute_lowering, model)).first;
     const BlockCosts& c = it->second;
     GroupPtr tp_group = group(tensor_parallel_group(plan, rank));
     GroupPtr dp_group = group(data_parallel_group(plan, rank));
@@ -75,32 +79,54 @@ std::vector<Program> lower_megatron(const LoweringInput& in) {
       op.deps = std::move(deps);
       return p.add(std::move(op));
     };
-    auto allreduce = [&](const char* name, std::uint16_t stream, GroupPtr g, double bytes,
-                         CollectiveAlgorithm algo, int layer, int mb, std::vector<OpIndex> deps) {
+    auto collective = [&](CollectiveKind kind, const char* name, std::uint16_t stream, GroupPtr g, double bytes,
+                          CollectiveAlgorithm algo, int layer, int mb, std::vector<OpIndex> deps) {
       Op op;
       op.kind = OpKind::collective;
       op.stream = stream;
       op.name = name;
       op.layer = layer, op.micro_batch = mb;
-      op.collective = CollectiveKind::all_reduce;
+      op.collective = kind;
       op.algorithm = algo;
       op.group = std::move(g);
       op.bytes = bytes;
       op.deps = std::move(deps);
       return p.add(std::move(op));
     };
+    auto allreduce = [&](const char* name, std::uint16_t stream, GroupPtr g, double bytes, CollectiveAlgorithm algo,
+                         int layer, int mb, std::vector<OpIndex> deps) {
+      return collective(CollectiveKind::all_reduce, name, stream, std::move(g), bytes, algo, layer, mb, std::move(deps));
+    };
+    // After a block's output (forward) or input gradient (backward): its tensor-parallel
+    // reduction, an all-reduce or (sequence parallel) a reduce-scatter.
+    auto reduce = [&](int layer, int mb, OpIndex after) {
+      return sp ? collective(CollectiveKind::reduce_scatter, tp_rs, kCollectiveStream, tp_group, act, in.tp_algorithm,
+                             layer, mb, {after})
+                : allreduce(tp_ar, kCollectiveStream, tp_group, act, in.tp_algorithm, layer, mb, {after});
+    };
+    // Sequence parallel: a block's input arrives as this rank's 1/tp of the sequence (the
+    // embedding's output, the previous block's reduce-scatter, the loss gradient) and is
+    // gathered first; the all-gather waits only for the data it gathers.
+    auto gathered = [&](int layer, int mb, std::vector<OpIndex> data, std::vector<OpIndex> after) {
+      if (sp) data = {collective(CollectiveKind::all_gather, tp_ag, kCollectiveStream, tp_group, act, in.tp_algorithm,
+                                 layer, mb, std::move(data))};
+      data.insert(data.end(), after.begin(), after.end());
+      return data;
+    };
     // `ready` is what the next compute must wait for besides the compute stream's order.
     auto block_forward = [&](int block, int layer, int mb, std::vector<OpIndex> ready) {
-      OpIndex f = compute(block, 0, layer, mb, std::move(ready));
+      OpIndex f = compute(block, 0, layer, mb, gathered(layer, mb, std::move(ready), {}));
       if (plan.tp == 1) return std::vector<OpIndex>{f};
-      return std::vector<OpIndex>{allreduce(tp_ar, kCollectiveStream, tp_group, act, in.tp_algorithm, layer, mb, {f})};
+      return std::vector<OpIndex>{reduce(layer, mb, f)};
     };
-    auto block_backward = [&](int block, int layer, int mb, std::vector<OpIndex> ready, OpIndex& wg) {
-      OpIndex ig = compute(block, 1, layer, mb, std::move(ready));
+    // `data`: the output gradient's producer; `after`: the previous weight gradient (compute order).
+    auto block_backward = [&](int block, int layer, int mb, std::vector<OpIndex> data, std::vector<OpIndex> after,
+                              OpIndex& wg) {
+      OpIndex ig = compute(block, 1, layer, mb, gathered(layer, mb, std::move(data), std::move(after)));
       std::vector<OpIndex> next;
-      if (plan.tp > 1) next.push_back(allreduce(tp_ar, kCollectiveStream, tp_group, act, in.tp_algorithm, layer, mb, {ig}));
+      if (plan.tp > 1) next.push_back(reduce(layer, mb, ig));
+      else next.push_back(ig);
       wg = compute(block, 2, layer, mb, {ig});
-      next.push_back(wg);
       return next;
     };
 
@@ -111,14 +137,18 @@ std::vector<Program> lower_megatron(const LoweringInput& in) {
         ready = block_forward(0, l, mb, ready);
         ready = block_forward(1, l, mb, ready);
       }
+      std::vector<OpIndex> after;  // the last weight gradient
       for (int l = m.layers - 1; l >= 0; --l) {
         OpIndex wg = 0;
-        ready = block_backward(1, l, mb, ready, wg);
-        ready = block_backward(0, l, mb, ready, wg);
+        ready = block_backward(1, l, mb, ready, after, wg);
+        after = {wg};
+        ready = block_backward(0, l, mb, ready, after, wg);
+        after = {wg};
         if (plan.dp > 1 && mb == plan.micro_batches - 1)
           gradient_syncs.push_back(
               allreduce(dp_ar, kDataParallelStream, dp_group, layer_grad_bytes, in.dp_algorithm, l, -1, {wg}));
       }
+      ready.insert(ready.end(), after.begin(), after.end());
     }
     // Mixed-precision Adam touches about 16 bytes of state per parameter (fp32 master weights,
     // two moments, the gradient) and writes the model-precision weights back.

@@ -11,6 +11,12 @@ struct ParallelPlan {
   int sp = 1;  // sequence parallel
   int ep = 1;  // expert parallel
   int micro_batches = 1;
+  // Megatron sequence parallelism inside the tensor-parallel group: each all-reduce becomes a
+  // reduce-scatter and, before the next block, an all-gather; layer norms and dropouts run on
+  // 1/tp of the sequence; pipeline stages exchange 1/tp shards. This is the ISCA'25 fused
+  // TP+SP / TP+PP communication (ReduceScatter instead of AllReduce, scattered stage boundary)
+  // in a full training iteration.
+  bool sequence_parallel = false;
 
   int world_size() const { return tp * pp * dp; }
 };

@@ -25,11 +25,12 @@ struct BlockCosts {
   double seconds[kBlocks][3] = {};
 };
 
-BlockCosts cost_blocks(const ModelSpec& m, int tp, const ComputeCostModel& model) {
+BlockCosts cost_blocks(const ModelSpec& m, int tp, bool sequence_parallel, const ComputeCostModel& model) {
   BlockCosts c;
+  const LayerSharding shard{tp, 1, LoweringMode::standard, sequence_parallel};
   for (int b = 0; b < kBlocks; ++b)
     for (int p = 0; p < 3; ++p) {
-      auto ks = transformer_block_kernels(m, tp, kBlockOf[b], static_cast<LayerPass>(p));
+      auto ks = transformer_block_kernels(m, shard, kBlockOf[b], static_cast<LayerPass>(p));
       c.seconds[b][p] = cost_kernels(ks, model, m.bytes_per_element);
       c.kernels[b][p] = std::make_shared<const std::vector<Kernel>>(std::move(ks));
     }
@@ -45,7 +46,8 @@ std::uint64_t action_key(ActionType t, int pipe, int stage, int mb) {
 class RankLowering {
  public:
   RankLowering(const PipelineLoweringInput& in, const PipelineLowering& out, const BlockCosts& costs, int rank)
-      : in_(in), out_(out), s_(out.schedule), c_(costs), tp_(in.plan.tp), rank_(rank) {
+      : in_(in), out_(out), s_(out.schedule), c_(costs), tp_(in.plan.tp), sp_(in.plan.sequence_parallel && tp_ > 1),
+        rank_(rank) {
     coords_ = coordinates_of(in.plan, rank);
     p_.rank = rank;
   }
@@ -158,7 +160,7 @@ class RankLowering {
     op.name = intern(fmt::format("pp.{}.{}", send ? "send" : "recv", act ? "act" : "grad"));
     op.micro_batch = a.micro_batch;
     op.peer = peer_rank(a.peer);
-    op.bytes = activation_bytes(in_.model);
+    op.bytes = activation_bytes(in_.model) / (sp_ ? tp_ : 1);  // sequence parallel: this rank's shard
     if (send) op.deps = done(act ? ActionType::forward : ActionType::backward, a.pipe, a.stage, a.micro_batch);
     return p_.add(std::move(op));
   }
@@ -184,18 +186,34 @@ class RankLowering {
     return last_compute_ = p_.add(std::move(op));
   }
 
-  OpIndex tp_allreduce(int layer, int mb, OpIndex after) {
+  OpIndex tp_collective(CollectiveKind kind, int layer, int mb, std::vector<OpIndex> deps) {
     Op op;
     op.kind = OpKind::collective;
     op.stream = kCollectiveStream;
-    op.name = intern("tp.allreduce");
+    op.name = intern(kind == CollectiveKind::all_reduce       ? "tp.allreduce"
+                     : kind == CollectiveKind::reduce_scatter ? "tp.reducescatter"
+                                                              : "tp.allgather");
     op.layer = layer, op.micro_batch = mb;
-    op.collective = CollectiveKind::all_reduce;
+    op.collective = kind;
     op.algorithm = in_.tp_algorithm;
     op.group = tp_group();
     op.bytes = activation_bytes(in_.model);
-    op.deps = {after};
+    op.deps = std::move(deps);
     return p_.add(std::move(op));
+  }
+
+  // A block's tensor-parallel reduction: all-reduce, or (sequence parallel) reduce-scatter.
+  OpIndex tp_reduce(int layer, int mb, OpIndex after) {
+    return tp_collective(sp_ ? CollectiveKind::reduce_scatter : CollectiveKind::all_reduce, layer, mb, {after});
+  }
+
+  // What a block's compute waits for: its input `data` (all-gathered first when it is this
+  // rank's sequence shard) and `after` (compute order only).
+  std::vector<OpIndex> block_input(int layer, int mb, std::vector<OpIndex> data, bool sharded,
+                                   const std::vector<OpIndex>& after = {}) {
+    if (sp_ && sharded) data = {tp_collective(CollectiveKind::all_gather, layer, mb, std::move(data))};
+    data.insert(data.end(), after.begin(), after.end());
+    return data;
   }
 
   GroupPtr tp_group() {
@@ -245,9 +263,14 @@ class RankLowering {
   std::vector<OpIndex> forward(int st, int mb, std::vector<OpIndex> ready, bool recompute = false) {
     const auto blocks = blocks_of(st);
     if (tp_ == 1) return {merged(intern(recompute ? "recompute" : "fwd"), st, mb, blocks, {0}, std::move(ready))};
+    // Sequence parallel: a later stage receives (or keeps, when it holds the previous stage
+    // too) the previous stage's output as this rank's shard.
+    bool sharded = st > 0;
     for (const auto& [b, l] : blocks) {
-      OpIndex f = compute(block_op_name(b, 0), l, mb, c_.kernels[b][0], c_.seconds[b][0], ready);
-      ready = b == kLmHead ? std::vector<OpIndex>{f} : std::vector<OpIndex>{tp_allreduce(l, mb, f)};
+      OpIndex f = compute(block_op_name(b, 0), l, mb, c_.kernels[b][0], c_.seconds[b][0],
+                          block_input(l, mb, std::move(ready), sharded && b != kEmbedding));
+      ready = b == kLmHead ? std::vector<OpIndex>{f} : std::vector<OpIndex>{tp_reduce(l, mb, f)};
+      sharded = b != kLmHead;
     }
     return ready;
   }
@@ -261,13 +284,21 @@ class RankLowering {
       if (with_weights) return {merged(intern("bwd"), st, mb, blocks, {1, 2}, std::move(ready))};
       return {merged(intern("bwd.ig"), st, mb, blocks, {1}, std::move(ready))};
     }
+    // Sequence parallel: the output gradient arrives from the next stage as this rank's shard;
+    // the loss gradient at the LM head is whole.
+    bool sharded = st + 1 < s_.stage_count;
+    std::vector<OpIndex> after;  // the previous block's weight gradient (compute order only)
     for (const auto& [b, l] : blocks) {
-      OpIndex ig = compute(block_op_name(b, 1), l, mb, c_.kernels[b][1], c_.seconds[b][1], ready);
+      OpIndex ig = compute(block_op_name(b, 1), l, mb, c_.kernels[b][1], c_.seconds[b][1],
+                           block_input(l, mb, std::move(ready), sharded, after));
       ready.clear();
-      if (b != kEmbedding) ready.push_back(tp_allreduce(l, mb, ig));
+      if (b != kEmbedding) ready.push_back(tp_reduce(l, mb, ig));
       else ready.push_back(ig);
-      if (with_weights) ready.push_back(compute(block_op_name(b, 2), l, mb, c_.kernels[b][2], c_.seconds[b][2], {ig}));
+      sharded = b != kEmbedding;
+      after.clear();
+      if (with_weights) after.push_back(compute(block_op_name(b, 2), l, mb, c_.kernels[b][2], c_.seconds[b][2], {ig}));
     }
+    ready.insert(ready.end(), after.begin(), after.end());
     return ready;
   }
 
@@ -315,6 +346,7 @@ class RankLowering {
   const PipelineSchedule& s_;
   const BlockCosts& c_;
   const int tp_;
+  const bool sp_;  // Megatron sequence parallelism (tp > 1)
   const int rank_;
   RankCoordinates coords_{};
   Program p_;
@@ -337,7 +369,7 @@ ScheduleOptions schedule_options_for(const ParallelPlan& plan, const ScheduleOpt
 }
 
 LayerCosts layer_costs(const ModelSpec& m, int tp, const ComputeCostModel& model, bool recompute) {
-  BlockCosts c = cost_blocks(m, tp, model);
+  BlockCosts c = cost_blocks(m, tp, false, model);
   LayerCosts l;
   auto sum = [&](int b) { return c.seconds[b][0] + c.seconds[b][1] + c.seconds[b][2]; };
   l.layer_forward = c.seconds[kAttention][0] + c.seconds[kMlp][0];
@@ -372,7 +404,9 @@ PipelineLowering lower_pipeline(const PipelineLoweringInput& in) {
   out.partition = partition_layers(std::vector<double>(in.model.layers, lc.layer), out.schedule.stage_count,
                                    lc.embedding, lc.lm_head);
   out.stage_seconds = stage_costs(out.partition, std::vector<double>(in.model.layers, lc.layer), lc.embedding, lc.lm_head);
-  out.stages = stage_memory(in.model, out.partition, plan.tp, in.pipeline.memory);
+  MemoryOptions memory = in.pipeline.memory;
+  memory.sequence_parallel = plan.sequence_parallel && plan.tp > 1;
+  out.stages = stage_memory(in.model, out.partition, plan.tp, memory);
 
   std::map<std::pair<int, int>, GroupPtr> stage_groups;  // (stage, tp index)
   for (int st = 0; st < out.schedule.stage_count; ++st)
@@ -387,7 +421,7 @@ PipelineLowering lower_pipeline(const PipelineLoweringInput& in) {
   for (int rank = 0; rank < world; ++rank) {
     const ComputeCostModel& model = in.cost_model_of(rank);
     auto it = costs.find(&model);
-    if (it == costs.end()) it = costs.emplace(&model, cost_blocks(in.model, plan.tp, model)).first;
+    if (it == costs.end()) it = costs.emplace(&model, cost_blocks(in.model, plan.tp, plan.sequence_parallel && plan.tp > 1, model)).first;
     RankLowering rl(in, out, it->second, rank);
     out.programs[rank] = rl.build(out.live_activations[rank], out.optimizer_op[rank], stage_groups);
     WorkerMemory& wm = out.rank_memory[rank];

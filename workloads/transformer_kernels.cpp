@@ -42,7 +42,10 @@ struct Dims {
   I up;          // columns of the first MLP GEMM on this rank: f, or 2 f for a gated MLP (gate and up)
   const char* activation;
   double e, act;
-  Dims(const ModelSpec& md, int tp)
+  // The activation as layer norms, dropout and residuals see it: sharded along the sequence
+  // over the tp ranks under Megatron sequence parallelism, whole (replicated) without.
+  double seq_act;
+  Dims(const ModelSpec& md, int tp, bool sequence_parallel = false)
       : tokens(I(md.micro_batch) * md.sequence),
         s(md.sequence),
         h(md.hidden),
@@ -55,7 +58,8 @@ struct Dims {
         up(md.gated_mlp() ? 2 * I(md.ffn_hidden / tp) : I(md.ffn_hidden / tp)),
         activation(md.gated_mlp() ? "swiglu" : "gelu"),
         e(md.bytes_per_element),
-        act(double(tokens) * md.hidden * md.bytes_per_element) {}
+        act(double(tokens) * md.hidden * md.bytes_per_element),
+        seq_act(sequence_parallel ? act / tp : act) {}
 };
 
 std::vector<Kernel> attention(const Dims& x, int tp, LayerPass pass) {
@@ -63,17 +67,17 @@ std::vector<Kernel> attention(const Dims& x, int tp, LayerPass pass) {
   std::vector<Kernel> k;
   switch (pass) {
     case LayerPass::forward:
-      k.push_back(elementwise("layernorm", 2 * x.act));
+      k.push_back(elementwise("layernorm", 2 * x.seq_act));
       k.push_back(gemm("qkv", x.tokens, x.qkv, x.h));
       k.push_back(gemm("qk^T", x.s, x.s, x.d, x.batch_heads));
       k.push_back(elementwise("softmax", 2 * scores * x.e));
       k.push_back(elementwise("attn-dropout", scores * (2 * x.e + 1)));
       k.push_back(gemm("attn*v", x.s, x.d, x.s, x.batch_heads));
       k.push_back(gemm("out-proj", x.tokens, x.h, x.h / tp));
-      k.push_back(elementwise("dropout+residual", 3 * x.act));
+      k.push_back(elementwise("dropout+residual", 3 * x.seq_act));
       break;
     case LayerPass::backward_input:
-      k.push_back(elementwise("dropout+residual", 3 * x.act));
+      k.push_back(elementwise("dropout+residual", 3 * x.seq_act));
       k.push_back(input_grad("out-proj", x.tokens, x.h, x.h / tp));
       k.push_back(gemm("d(attn)", x.s, x.s, x.d, x.batch_heads));  // dP = dO * V^T
       k.push_back(gemm("d(v)", x.s, x.d, x.s, x.batch_heads));     // dV = P^T * dO
@@ -82,7 +86,7 @@ std::vector<Kernel> attention(const Dims& x, int tp, LayerPass pass) {
       k.push_back(gemm("d(q)", x.s, x.d, x.s, x.batch_heads));  // dQ = dS * K
       k.push_back(gemm("d(k)", x.s, x.d, x.s, x.batch_heads));  // dK = dS^T * Q
       k.push_back(input_grad("qkv", x.tokens, x.qkv, x.h));
-      k.push_back(elementwise("layernorm", 3 * x.act));
+      k.push_back(elementwise("layernorm", 3 * x.seq_act));
       break;
     case LayerPass::backward_weight:
       k.push_back(weight_grad("out-proj", x.tokens, x.h, x.h / tp));
@@ -96,18 +100,18 @@ std::vector<Kernel> mlp(const Dims& x, LayerPass pass) {
   std::vector<Kernel> k;
   switch (pass) {
     case LayerPass::forward:
-      k.push_back(elementwise("layernorm", 2 * x.act));
+      k.push_back(elementwise("layernorm", 2 * x.seq_act));
       k.push_back(gemm("fc1", x.tokens, x.up, x.h));
       k.push_back(elementwise(x.activation, double(x.tokens) * (x.up + x.f) * x.e));  // read the up output, write f
       k.push_back(gemm("fc2", x.tokens, x.h, x.f));
-      k.push_back(elementwise("dropout+residual", 3 * x.act));
+      k.push_back(elementwise("dropout+residual", 3 * x.seq_act));
       break;
     case LayerPass::backward_input:
-      k.push_back(elementwise("dropout+residual", 3 * x.act));
+      k.push_back(elementwise("dropout+residual", 3 * x.seq_act));
       k.push_back(input_grad("fc2", x.tokens, x.h, x.f));
       k.push_back(elementwise(x.activation, double(x.tokens) * (x.f + 2 * x.up) * x.e));  // read dy and the saved input, write dx
       k.push_back(input_grad("fc1", x.tokens, x.up, x.h));
-      k.push_back(elementwise("layernorm", 3 * x.act));
+      k.push_back(elementwise("layernorm", 3 * x.seq_act));
       break;
     case LayerPass::backward_weight:
       k.push_back(weight_grad("fc2", x.tokens, x.h, x.f));
@@ -132,7 +136,7 @@ std::vector<Kernel> moe(const ModelSpec& md, const Dims& x, int ep, LayerPass pa
   std::vector<Kernel> k;
   switch (pass) {
     case LayerPass::forward:
-      k.push_back(elementwise("layernorm", 2 * x.act));
+      k.push_back(elementwise("layernorm", 2 * x.seq_act));
       k.push_back(gemm("router", x.tokens, experts, x.h));
       k.push_back(elementwise("router-softmax+top-k", 2 * logits));
       k.push_back(elementwise("dispatch", permute));
@@ -140,10 +144,10 @@ std::vector<Kernel> moe(const ModelSpec& md, const Dims& x, int ep, LayerPass pa
       k.push_back(elementwise(x.activation, inner_up + inner));
       k.push_back(gemm("expert-fc2", rows, x.h, x.f, local));
       k.push_back(elementwise("combine", permute));
-      k.push_back(elementwise("dropout+residual", 3 * x.act));
+      k.push_back(elementwise("dropout+residual", 3 * x.seq_act));
       break;
     case LayerPass::backward_input:
-      k.push_back(elementwise("dropout+residual", 3 * x.act));
+      k.push_back(elementwise("dropout+residual", 3 * x.seq_act));
       k.push_back(elementwise("combine", permute));
       k.push_back(input_grad("expert-fc2", rows, x.h, x.f, local));
       k.push_back(elementwise(x.activation, inner + 2 * inner_up));
@@ -151,7 +155,7 @@ std::vector<Kernel> moe(const ModelSpec& md, const Dims& x, int ep, LayerPass pa
       k.push_back(elementwise("dispatch", permute));
       k.push_back(elementwise("router-softmax+top-k", 3 * logits));
       k.push_back(input_grad("router", x.tokens, experts, x.h));
-      k.push_back(elementwise("layernorm", 3 * x.act));
+      k.push_back(elementwise("layernorm", 3 * x.seq_act));
       break;
     case LayerPass::backward_weight:
       k.push_back(weight_grad("expert-fc2", rows, x.h, x.f, local));
@@ -170,14 +174,14 @@ std::vector<Kernel> embedding(const Dims& x, LayerPass pass) {
   switch (pass) {
     case LayerPass::forward:
       k.push_back(elementwise("embedding-gather", 2 * x.act));
-      k.push_back(elementwise("position+dropout", 3 * x.act));
+      k.push_back(elementwise("position+dropout", 3 * x.seq_act));
       break;
     case LayerPass::backward_input:
-      k.push_back(elementwise("dropout", 3 * x.act));
+      k.push_back(elementwise("dropout", 3 * x.seq_act));
       break;
     case LayerPass::backward_weight:
       k.push_back(elementwise("embedding-grad", 3 * x.act));
-      k.push_back(elementwise("position-grad", 2 * x.act));
+      k.push_back(elementwise("position-grad", 2 * x.seq_act));
       break;
   }
   return k;
@@ -189,14 +193,14 @@ std::vector<Kernel> lm_head(const Dims& x, LayerPass pass) {
   std::vector<Kernel> k;
   switch (pass) {
     case LayerPass::forward:
-      k.push_back(elementwise("final-layernorm", 2 * x.act));
+      k.push_back(elementwise("final-layernorm", 2 * x.seq_act));
       k.push_back(gemm("logits", x.tokens, x.vocab, x.h));
       k.push_back(elementwise("cross-entropy", 2 * logits));
       break;
     case LayerPass::backward_input:
       k.push_back(elementwise("cross-entropy", 2 * logits));
       k.push_back(input_grad("logits", x.tokens, x.vocab, x.h));
-      k.push_back(elementwise("final-layernorm", 3 * x.act));
+      k.push_back(elementwise("final-layernorm", 3 * x.seq_act));
       break;
     case LayerPass::backward_weight:
       k.push_back(weight_grad("logits", x.tokens, x.vocab, x.h));
@@ -300,7 +304,7 @@ std::vector<Kernel> transformer_block_kernels(const ModelSpec& md, const LayerSh
   if (md.heads % shard.tp != 0 || md.kv_head_count() % shard.tp != 0 || md.ffn_hidden % shard.tp != 0)
     throw std::invalid_argument(fmt::format("tp={} must divide heads ({}), kv_heads ({}) and ffn_hidden ({})", shard.tp,
                                             md.heads, md.kv_head_count(), md.ffn_hidden));
-  const Dims x(md, shard.tp);
+  const Dims x(md, shard.tp, shard.sequence_parallel);
   switch (block) {
     case LayerBlock::attention: return attention(x, shard.tp, pass);
     case LayerBlock::mlp: return mlp(x, pass);

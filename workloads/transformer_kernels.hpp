@@ -36,6 +36,9 @@ struct LayerSharding {
   int tp = 1;  // tensor-parallel ranks sharing a layer
   int ep = 1;  // expert-parallel ranks sharing the experts of an MoE block
   LoweringMode mode = LoweringMode::standard;
+  // Megatron sequence parallelism: layer norms, dropouts and residuals run on 1/tp of the
+  // sequence (the tensor-parallel all-reduces become reduce-scatter + all-gather).
+  bool sequence_parallel = false;
 };
 
 // Throws std::invalid_argument when the sharding does not fit the model (standard: tp must

@@ -49,6 +49,33 @@ TEST_CASE("tensor parallel: 4 all-reduces per layer and micro-batch, of one acti
   }
 }
 
+// Megatron sequence parallelism: each block gathers its sequence-sharded input and
+// reduce-scatters its output (forward) or input gradient (backward): 4 of each per layer and
+// micro-batch, no all-reduce; layer norms, dropouts and residuals touch 1/tp of the bytes.
+TEST_CASE("sequence parallel: 4 reduce-scatters and 4 all-gathers per layer and micro-batch") {
+  FixedCost cost;
+  LoweringInput in;
+  in.model = tiny_model();
+  in.plan.tp = 4;
+  in.plan.micro_batches = 3;
+  in.plan.sequence_parallel = true;
+  in.cost_model_of = [&](int) -> const ComputeCostModel& { return cost; };
+  auto programs = lower_megatron(in);
+  const double act = 2.0 * 128 * 256 * 2;
+  for (const Program& p : programs) {
+    CHECK(check_program(p).empty());
+    CHECK(p.count(CollectiveKind::all_reduce) == 0);
+    CHECK(p.count(CollectiveKind::reduce_scatter) == 4u * 3 * 3);
+    CHECK(p.count(CollectiveKind::all_gather) == 4u * 3 * 3);
+    for (const Op& op : p.ops) {
+      if (op.kind == OpKind::collective) CHECK(op.bytes == act);
+      if (op.kind == OpKind::compute && op.kernels)
+        for (const Kernel& k : *op.kernels)
+          if (k.name == "layernorm") CHECK(k.bytes == doctest::Approx((op.name == std::string("attn.fwd") || op.name == std::string("mlp.fwd") ? 2 : 3) * act / 4));
+    }
+  }
+}
+
 TEST_CASE("tensor parallel with tp = 1 has no all-reduce, data parallel adds one per layer") {
   FixedCost cost;
   LoweringInput in;

@@ -25,11 +25,13 @@ struct FixedCost : ComputeCostModel {
   std::string describe() const override { return "fixed"; }
 };
 
-PipelineLowering lower(ScheduleKind kind, int tp, int pp, int dp, int N, bool recompute = false) {
+PipelineLowering lower(ScheduleKind kind, int tp, int pp, int dp, int N, bool recompute = false,
+                       bool sequence_parallel = false) {
   static FixedCost cost;
   PipelineLoweringInput in;
   in.model = small_model();
   in.plan.tp = tp, in.plan.pp = pp, in.plan.dp = dp, in.plan.micro_batches = N;
+  in.plan.sequence_parallel = sequence_parallel;
   in.pipeline.schedule.kind = kind;
   if (kind == ScheduleKind::interleaved) in.pipeline.schedule.chunks = 2;
   in.pipeline.memory.recompute = recompute;
@@ -124,6 +126,47 @@ TEST_CASE("tensor parallelism inside a stage: per-layer ops and Megatron's all-r
   // Rank 2 = tp 0 of worker 1: its pipeline peer is rank 0.
   for (const Op& o : l.programs[2].ops)
     if (o.kind == OpKind::recv) CHECK(o.peer == 0);
+}
+
+// Sequence parallelism (the fused TP+PP / TP+SP communication in a full iteration): every
+// all-reduce becomes a reduce-scatter, every block whose input is a sequence shard gathers it
+// first, and the stage boundary carries 1/tp of the activation. Stage 0 (embedding + 4 layers)
+// forward: embedding RS, 8 x (AG, block, RS); backward: 8 x (AG, block, RS), then AG before
+// the embedding's (unreduced) input gradient. Stage 1 mirrors it with the LM head: forward
+// 8 x (AG, block, RS) + AG before the head; backward head RS + 8 x (AG, block, RS).
+TEST_CASE("sequence parallel: reduce-scatter and all-gather instead of all-reduce, 1/tp at stage boundaries") {
+  PipelineLowering base = lower(ScheduleKind::gpipe, 2, 2, 1, 2);
+  PipelineLowering sp = lower(ScheduleKind::gpipe, 2, 2, 1, 2, false, true);
+  const double P = 2.0 * 128 * 256 * 2;  // micro-batch x sequence x hidden x bytes
+  for (int rank = 0; rank < 4; ++rank) {
+    CAPTURE(rank);
+    const Program& b = base.programs[rank];
+    const Program& s = sp.programs[rank];
+    CHECK(check_program(s).empty());
+    CHECK(count_named(s, "tp.allreduce") == 0);
+    CHECK(count_named(s, "tp.reducescatter") == (9 + 8) * 2);
+    CHECK(count_named(s, "tp.allgather") == (9 + 8) * 2);
+    CHECK(count_named(b, "tp.allreduce") == (9 + 8) * 2);
+    for (const Op& o : s.ops) {
+      if (o.kind == OpKind::send || o.kind == OpKind::recv) CHECK(o.bytes == P / 2);
+      if (o.kind == OpKind::collective && o.group->size() == 2) CHECK(o.bytes == P);
+    }
+    for (const Op& o : b.ops)
+      if (o.kind == OpKind::send) CHECK(o.bytes == P);
+  }
+  // Every all-gather on the receiving stage's first block waits for the received shard.
+  const Program& s2 = sp.programs[2];
+  int first_blocks = 0;
+  for (std::size_t i = 0; i < s2.ops.size(); ++i)
+    if (std::string(s2.ops[i].name) == "attn.fwd" && s2.ops[i].layer == 4) {
+      ++first_blocks;
+      const Op& ag = s2.ops[s2.ops[i].deps.front()];
+      CHECK(std::string(ag.name) == "tp.allgather");
+      CHECK(s2.ops[ag.deps.front()].kind == OpKind::recv);
+    }
+  CHECK(first_blocks == 2);  // one per micro-batch
+  // Layer norms, dropouts and residuals run on half the sequence: less activation memory.
+  CHECK(sp.stages[0].activation_bytes < base.stages[0].activation_bytes);
 }
 
 TEST_CASE("recomputation re-runs the forward before each backward and zb-h1 splits weight gradients") {

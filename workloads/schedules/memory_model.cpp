@@ -26,16 +26,18 @@ double embedding_parameters(const ModelSpec& m) { return double(m.vocab) * m.hid
 
 double lm_head_parameters(const ModelSpec& m) { return double(m.vocab) * m.hidden; }
 
-double layer_activation_bytes(const ModelSpec& m, int tp, bool recompute) {
+double layer_activation_bytes(const ModelSpec& m, int tp, bool recompute, bool sequence_parallel) {
   const double s = m.sequence, b = m.micro_batch, h = m.hidden, a = m.heads, e = m.bytes_per_element;
-  if (recompute) return e * s * b * h;
+  const double seq_share = sequence_parallel ? 1.0 / tp : 1.0;  // the sequence-sharded tensors' share
+  if (recompute) return e * s * b * h * seq_share;
   // Per layer (Korthikanti et al. §4.1), in elements unless noted:
   //   replicated over tp: QKV input sbh, MLP input sbh, two layer-norm inputs 2sbh (e bytes
   //   each) and two dropout masks 2sbh (1 byte each);
   //   split over tp: Q, K 2sbh, V sbh, output-projection input sbh, GeLU input 4sbh and
   //   output 4sbh (12sbh); softmax output and attention dropout output 2as^2b (e bytes) and
   //   the attention dropout mask as^2b (1 byte).
-  const double replicated = s * b * h * (4 * e + 2);
+  //   With sequence parallelism the "replicated" tensors are split over tp as well (§4.2.2).
+  const double replicated = s * b * h * (4 * e + 2) * seq_share;
   const double split = (12 * e * s * b * h + (2 * e + 1) * a * s * s * b) / tp;
   return replicated + split;
 }
@@ -55,10 +57,10 @@ std::vector<StageMemory> stage_memory(const ModelSpec& m, const StagePartition& 
     st.parameters = params / tp;
     st.state = {per_param.weights * st.parameters, per_param.gradients * st.parameters,
                 per_param.optimizer * st.parameters};
-    st.activation_bytes = st.layers * layer_activation_bytes(m, tp, o.recompute);
+    st.activation_bytes = st.layers * layer_activation_bytes(m, tp, o.recompute, o.sequence_parallel);
     if (st.lm_head) st.activation_bytes += tokens * (double(m.vocab) / tp) * e;  // logits kept for the loss's backward
     // Recomputing a layer during the backward materialises its full activations again.
-    st.working_bytes = o.recompute ? layer_activation_bytes(m, tp, false) : 0.0;
+    st.working_bytes = o.recompute ? layer_activation_bytes(m, tp, false, o.sequence_parallel) : 0.0;
   }
   return out;
 }

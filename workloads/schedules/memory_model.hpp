@@ -22,6 +22,7 @@ inline constexpr const char* kOptimizerChoices = "adam, sgd";
 
 struct MemoryOptions {
   bool recompute = false;  // full activation recomputation: keep only each layer's input
+  bool sequence_parallel = false;  // Megatron sequence parallelism: the replicated part is split over tp too
   OptimizerKind optimizer = OptimizerKind::adam;
 };
 
@@ -45,7 +46,7 @@ double lm_head_parameters(const ModelSpec& m);
 // masks: s*b*h*(4e + 2 + 12e/tp) + a*s^2*b*(2e + 1)/tp, i.e. s*b*h*(10 + 24/tp + 5as/(h tp))
 // for e = 2 (the paper's eq. 2 and its tensor-parallel form). Full recomputation keeps the
 // layer input only: e*s*b*h.
-double layer_activation_bytes(const ModelSpec& m, int tp, bool recompute);
+double layer_activation_bytes(const ModelSpec& m, int tp, bool recompute, bool sequence_parallel = false);
 
 struct StageMemory {
   int stage = 0, first_layer = 0, layers = 0;
