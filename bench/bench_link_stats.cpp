@@ -5,6 +5,7 @@
 
 #include "actors/simulate.hpp"
 #include "bench/fork_run.hpp"
+#include "bench/ring_programs.hpp"
 #include "platforms/generator_registry.hpp"
 
 namespace {
@@ -16,21 +17,7 @@ std::uint64_t ring_allreduce(const std::string& xml, int gpus, bool link_stats) 
   opt.platform.generated_xml = xml;
   opt.platform.description = "bench";
   opt.link_stats = link_stats;
-  std::vector<int> all(gpus);
-  for (int r = 0; r < gpus; ++r) all[r] = r;
-  GroupPtr g = make_group(all);
-  std::vector<Program> programs(gpus);
-  for (int r = 0; r < gpus; ++r) {
-    Op op;
-    op.kind = OpKind::collective;
-    op.stream = kCollectiveStream;
-    op.collective = CollectiveKind::all_reduce;
-    op.algorithm = CollectiveAlgorithm::ring;
-    op.group = g;
-    op.bytes = 1 << 30;
-    programs[r].rank = r;
-    programs[r].add(op);
-  }
+  std::vector<Program> programs = bench::ring_allreduce_programs(gpus, 1 << 30);
   SimulationResult res = simulate(programs, opt);
   if (link_stats && (!res.link_stats || res.link_stats->communications != res.messages_sent)) std::abort();
   return res.messages_sent;

@@ -4,6 +4,7 @@
 
 #include "actors/simulate.hpp"
 #include "bench/fork_run.hpp"
+#include "bench/ring_programs.hpp"
 #include "platforms/star_generator.hpp"
 
 namespace {
@@ -16,21 +17,7 @@ std::uint64_t ring_allreduce_messages(int gpus, double bytes) {
   SimulationOptions opt;
   opt.platform.generated_xml = star_platform_xml(star);
   opt.platform.description = "star";
-  std::vector<int> all(gpus);
-  for (int r = 0; r < gpus; ++r) all[r] = r;
-  GroupPtr g = make_group(all);
-  std::vector<Program> programs(gpus);
-  for (int r = 0; r < gpus; ++r) {
-    Op op;
-    op.kind = OpKind::collective;
-    op.stream = kCollectiveStream;
-    op.collective = CollectiveKind::all_reduce;
-    op.algorithm = CollectiveAlgorithm::ring;
-    op.group = g;
-    op.bytes = bytes;
-    programs[r].rank = r;
-    programs[r].add(op);
-  }
+  std::vector<Program> programs = bench::ring_allreduce_programs(gpus, bytes);
   return simulate(programs, opt).messages_sent;
 }
 

@@ -27,22 +27,6 @@ double busbw_factor(CollectiveKind k, int n) {
   }
 }
 
-std::vector<int> parse_shape(const std::string& text) {
-  std::vector<int> dims;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t x = text.find('x', start);
-    std::string part = text.substr(start, x == std::string::npos ? std::string::npos : x - start);
-    int d = 0;
-    auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), d);
-    if (ec != std::errc() || ptr != part.data() + part.size() || d < 1)
-      throw option_error("--shape", fmt::format("'{}' is not a shape", text), "dimensions joined by x, e.g. 4x2");
-    dims.push_back(d);
-    if (x == std::string::npos) return dims;
-    start = x + 1;
-  }
-}
-
 struct Prepared {
   CollectiveKind kind;
   CollectiveAlgorithm algo;
@@ -70,7 +54,11 @@ Prepared prepare(const CollectiveRequest& q) {
   if ((p.kind == CollectiveKind::multicast || p.kind == CollectiveKind::m2ms) && p.targets.empty())
     throw option_error("--targets", fmt::format("{} needs a target group", to_string(p.kind)), "e.g. --targets 4-7");
   if (!q.shape.empty()) {
-    p.shape = parse_shape(q.shape);
+    try {
+      p.shape = parse_shape(q.shape);
+    } catch (const std::invalid_argument& e) {
+      throw option_error("--shape", e.what());
+    }
     long product = 1;
     for (int d : p.shape) product *= d;
     if (product != static_cast<long>(p.ranks.size()))

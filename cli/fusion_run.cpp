@@ -16,18 +16,10 @@ namespace chimera {
 namespace {
 
 std::vector<int> parse_dims(const std::string& text) {
-  std::vector<int> dims;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t x = text.find('x', start);
-    std::string part = text.substr(start, x == std::string::npos ? std::string::npos : x - start);
-    int d = 0;
-    auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), d);
-    if (ec != std::errc() || p != part.data() + part.size() || d < 1)
-      throw option_error("--groups", fmt::format("'{}' is not a shape", text), "e.g. 2x2");
-    dims.push_back(d);
-    if (x == std::string::npos) return dims;
-    start = x + 1;
+  try {
+    return parse_shape(text);
+  } catch (const std::invalid_argument& e) {
+    throw option_error("--groups", e.what());
   }
 }
 

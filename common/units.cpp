@@ -101,6 +101,22 @@ std::vector<double> parse_byte_sweep(std::string_view text) {
   return out;
 }
 
+std::vector<int> parse_shape(std::string_view text) {
+  std::vector<int> dims;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t x = text.find('x', start);
+    std::string_view part = text.substr(start, x == std::string_view::npos ? std::string_view::npos : x - start);
+    int d = 0;
+    auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), d);
+    if (ec != std::errc() || ptr != part.data() + part.size() || d < 1)
+      throw std::invalid_argument(fmt::format("'{}' is not a shape; valid: dimensions >= 1 joined by x, e.g. 4x2", text));
+    dims.push_back(d);
+    if (x == std::string_view::npos) return dims;
+    start = x + 1;
+  }
+}
+
 std::vector<int> parse_rank_list(std::string_view text) {
   std::vector<int> out;
   std::set<int> seen;

@@ -28,6 +28,9 @@ std::vector<double> parse_byte_sweep(std::string_view text);
 // "0-7" -> 0..7; "0,2,4-6" -> 0,2,4,5,6. Duplicates are an error.
 std::vector<int> parse_rank_list(std::string_view text);
 
+// "4x2" -> {4, 2}: positive dimensions joined by x. Throws std::invalid_argument.
+std::vector<int> parse_shape(std::string_view text);
+
 // "4 MiB", "1.5 GiB", "512 B": for tables.
 std::string format_bytes(double bytes);
 // "450 GB/s": for tables.
