@@ -125,6 +125,31 @@ TEST_CASE("out-of-range values") {
   expect_error(std::string(kValid) + "[network]\npayload_efficiency = 1.5\n", {"network.payload_efficiency", "(0, 1]"});
 }
 
+TEST_CASE("model shape keys: grouped-query heads - MLP kind - bias and sequence parallel types") {
+  auto with = [](const std::string& table, const std::string& line) {
+    std::string t = kValid;
+    t.insert(t.find(table) + table.size(), line + "\n");
+    return t;
+  };
+  expect_error(with("[model]\n", "kv_heads = 5"),
+               {"model.kv_heads: 5 key/value heads do not divide the 12 heads", "a divisor of heads"});
+  expect_error(with("[model]\n", "mlp = \"relu\""), {"model.mlp: unknown MLP 'relu'", "swiglu"});
+  expect_error(with("[model]\n", "bias = 1"), {"model.bias"});
+  expect_error(with("[parallel]\n", "sequence_parallel = \"yes\""), {"parallel.sequence_parallel"});
+  // 8 key/value heads cannot be split 16 ways
+  expect_error(R"(schema = 1
+[model]
+name = "llama3-8b"
+sequence = 128
+[parallel]
+tp = 16
+[platform.generator]
+kind = "star"
+gpus = 16
+)",
+               {"parallel.tp: tp = 16 does not divide the 8 key/value heads", "1, 2, 4, 8"});
+}
+
 TEST_CASE("an output file in a missing directory is an error and leaves nothing behind") {
   std::string dir = temp_dir();
   std::string path = dir + "/s.toml";
