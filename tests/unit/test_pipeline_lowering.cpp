@@ -169,6 +169,17 @@ TEST_CASE("sequence parallel: reduce-scatter and all-gather instead of all-reduc
   CHECK(sp.stages[0].activation_bytes < base.stages[0].activation_bytes);
 }
 
+TEST_CASE("data parallel pipedream all-reduces a stage's gradients after every backward, 2bw once") {
+  PipelineLowering p = lower(ScheduleKind::pipedream, 1, 2, 2, 4);
+  PipelineLowering b = lower(ScheduleKind::pipedream_2bw, 1, 2, 2, 4);
+  for (int rank = 0; rank < 4; ++rank) {
+    CAPTURE(rank);
+    CHECK(check_program(p.programs[rank]).empty());
+    CHECK(count_named(p.programs[rank], "dp.allreduce") == 4);
+    CHECK(count_named(b.programs[rank], "dp.allreduce") == 1);
+  }
+}
+
 TEST_CASE("recomputation re-runs the forward before each backward and zb-h1 splits weight gradients") {
   PipelineLowering r = lower(ScheduleKind::one_f_one_b, 1, 2, 1, 2, true);
   const Program& p = r.programs[1];

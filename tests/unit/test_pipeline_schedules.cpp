@@ -224,6 +224,32 @@ TEST_CASE("gems: one micro-batch per replica in flight and one micro-batch per D
   CHECK(g.stages_of(2) == std::vector<int>{1, 2});
 }
 
+// PipeDream updates after every micro-batch: a gradient sync after each backward, with
+// its micro-batch id; 2BW accumulates the period and syncs once per stage.
+TEST_CASE("pipedream syncs after every backward and 2bw once per period") {
+  const int D = 4, N = 6;
+  PipelineSchedule p = make_schedule(opts(ScheduleKind::pipedream, D, N));
+  PipelineSchedule b = make_schedule(opts(ScheduleKind::pipedream_2bw, D, N));
+  CHECK_NOTHROW(validate_schedule(p));
+  for (int w = 0; w < D; ++w) {
+    CAPTURE(w);
+    int syncs = 0, syncs_2bw = 0;
+    const auto& list = p.actions[w];
+    for (std::size_t i = 0; i < list.size(); ++i)
+      if (list[i].type == ActionType::gradient_sync) {
+        ++syncs;
+        std::size_t k = i;  // the latest backward before it (its gradient send may sit between)
+        while (k > 0 && list[k - 1].type != ActionType::backward) --k;
+        REQUIRE(k > 0);
+        CHECK(list[k - 1].micro_batch == list[i].micro_batch);
+        CHECK(list[i].stage == w);
+      }
+    for (const Action& a : b.actions[w]) syncs_2bw += a.type == ActionType::gradient_sync;
+    CHECK(syncs == N);
+    CHECK(syncs_2bw == 1);
+  }
+}
+
 TEST_CASE("pipedream and 2bw: one steady-state period idles only its first forward's fill") {
   // Worker w runs F(j) B(j-(D-1-w)): busy N(T_F+T_B), idle w T_F before and (D-1-w) T_F after.
   for (auto k : {ScheduleKind::pipedream, ScheduleKind::pipedream_2bw})

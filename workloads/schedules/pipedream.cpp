@@ -12,9 +12,11 @@
 // an upper bound of the reference's "about 0" that longer runs amortise.
 //
 // Both kinds share this order; they differ in the weight versions a worker keeps
-// (weight_versions: D - w stashed for PipeDream, 2 for 2BW) and both accumulate the gradients of
-// the period before one all-reduce per stage (PipeDream proper updates after every
-// micro-batch; we do not model that).
+// (weight_versions: D - w stashed for PipeDream, 2 for 2BW) and in how data-parallel replicas
+// synchronise: PipeDream updates its weights after every micro-batch, so the replicas of a
+// stage all-reduce its gradients after every backward (sync_every_backward); 2BW accumulates
+// the period's gradients and all-reduces once per stage. The optimizer step itself is charged
+// once per period for both.
 #include "workloads/schedules/generator_util.hpp"
 
 namespace chimera {
@@ -27,12 +29,18 @@ PipelineSchedule make_pipedream(const ScheduleOptions& o) {
   for (int st = 0; st < D; ++st) identity[st] = st;
   PipelineSchedule s = single_pipe_schedule(o, identity);
   s.steady_state = true;
+  s.sync_every_backward = o.kind == ScheduleKind::pipedream;
   for (int w = 0; w < D; ++w)
     for (int j = 0; j < N; ++j) {
       s.actions[w].push_back(compute_action(ActionType::forward, 0, w, j));
       s.actions[w].push_back(compute_action(ActionType::backward, 0, w, j - (D - 1 - w)));
+      if (s.sync_every_backward) {
+        Action sync;
+        sync.type = ActionType::gradient_sync, sync.stage = w, sync.micro_batch = j - (D - 1 - w);
+        s.actions[w].push_back(sync);
+      }
     }
-  insert_syncs_after_last_backward(s);
+  if (!s.sync_every_backward) insert_syncs_after_last_backward(s);
   add_send_recv(s);
   return s;
 }

@@ -90,6 +90,9 @@ struct PipelineSchedule {
   // on the backwards of its id present here. Transfers whose partner runs in another period
   // are left out (their data is there when needed; their transfer time is not charged).
   bool steady_state = false;
+  // PipeDream: the data-parallel replicas of a stage synchronise after every backward (each
+  // carries its micro-batch id), not once per iteration.
+  bool sync_every_backward = false;
   std::vector<Pipe> pipes;
   std::vector<std::vector<Action>> actions;  // [worker] -> ordered actions
 

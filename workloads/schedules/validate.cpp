@@ -89,6 +89,10 @@ class Builder {
       if (a.type == ActionType::weight && !s_.split_backward)
         fail(fmt::format("{} is a weight-gradient pass in a schedule without split backward", name(v)));
       if (a.type == ActionType::gradient_sync) {
+        if (s_.sync_every_backward) {  // one per backward: counted, not unique
+          synced_.emplace(std::pair{w, a.stage}, v);
+          continue;
+        }
         if (!synced_.emplace(std::pair{w, a.stage}, v).second)
           fail(fmt::format("{} syncs stage {} twice", worker_name(w), a.stage));
         continue;
@@ -223,6 +227,10 @@ class Builder {
         case ActionType::recv_gradient: d.push_back(matching_send(v)); break;
         case ActionType::gradient_sync: {
           const ActionType completes = s_.split_backward ? ActionType::weight : ActionType::backward;
+          if (s_.sync_every_backward) {  // the one backward it follows
+            d.push_back(find_compute(completes, a.pipe, a.stage, a.micro_batch, v));
+            break;
+          }
           for (std::size_t p = 0; p < s_.pipes.size(); ++p)
             if (s_.pipes[p].worker_of_stage[a.stage] == w)
               for (int mb : s_.pipes[p].micro_batches)
