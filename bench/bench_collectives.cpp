@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include "actors/simulate.hpp"
+#include "bench/collective_programs.hpp"
 #include "bench/fork_run.hpp"
 #include "platforms/star_generator.hpp"
 
@@ -19,21 +20,9 @@ std::uint64_t one_collective(CollectiveKind kind, int gpus, double bytes, Granul
   opt.platform.generated_xml = star_platform_xml(star);
   opt.platform.description = "star";
   opt.collectives.granularity = g;
-  std::vector<int> all(gpus);
-  for (int r = 0; r < gpus; ++r) all[r] = r;
-  GroupPtr group = make_group(all);
-  std::vector<Program> programs(gpus);
-  for (int r = 0; r < gpus; ++r) {
-    Op op;
-    op.kind = OpKind::collective;
-    op.stream = kCollectiveStream;
-    op.collective = kind;
-    op.algorithm = kind == CollectiveKind::all_to_all ? CollectiveAlgorithm::direct : CollectiveAlgorithm::ring;
-    op.group = group;
-    op.bytes = bytes;
-    programs[r].rank = r;
-    programs[r].add(op);
-  }
+  const CollectiveAlgorithm algo =
+      kind == CollectiveKind::all_to_all ? CollectiveAlgorithm::direct : CollectiveAlgorithm::ring;
+  std::vector<Program> programs = bench::collective_programs(gpus, kind, algo, bytes);
   simulate(programs, opt);
   return 1;
 }

@@ -4,7 +4,7 @@
 
 #include "actors/simulate.hpp"
 #include "bench/fork_run.hpp"
-#include "bench/ring_programs.hpp"
+#include "bench/collective_programs.hpp"
 #include "platforms/star_generator.hpp"
 
 namespace {
