@@ -1,6 +1,8 @@
 #include "actors/timeline_stats.hpp"
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 
 namespace chimera {
 namespace {
@@ -39,18 +41,47 @@ double difference_length(std::vector<Interval> a, std::vector<Interval> b) {
 }
 
 std::vector<RankTimeStats> rank_time_stats(const std::vector<Program>& programs, const SimulationResult& r) {
+  // Start times of the sends of each (source, destination, channel), in program order: the
+  // k-th receive of a channel matches its k-th send (FIFO, as the engine matches them).
+  using Channel = std::tuple<int, int, int>;
+  std::map<Channel, std::vector<double>> send_starts;
+  for (std::size_t rank = 0; rank < programs.size(); ++rank)
+    for (std::size_t i = 0; i < programs[rank].ops.size(); ++i) {
+      const Op& op = programs[rank].ops[i];
+      if (op.kind == OpKind::send)
+        send_starts[{static_cast<int>(rank), op.peer, op.effective_channel()}].push_back(r.timings[rank][i].start_s);
+    }
   std::vector<RankTimeStats> out(programs.size());
   for (std::size_t rank = 0; rank < programs.size(); ++rank) {
-    std::vector<Interval> compute, comm;
+    std::vector<Interval> compute, comm, moving, waiting;
+    std::map<Channel, std::size_t> received;
     RankTimeStats& s = out[rank];
     for (std::size_t i = 0; i < programs[rank].ops.size(); ++i) {
+      const Op& op = programs[rank].ops[i];
       const OpTiming& t = r.timings[rank][i];
-      (programs[rank].ops[i].kind == OpKind::compute ? compute : comm).push_back({t.start_s, t.end_s});
       s.finish_s = std::max(s.finish_s, t.end_s);
+      if (op.kind == OpKind::compute) {
+        compute.push_back({t.start_s, t.end_s});
+        continue;
+      }
+      comm.push_back({t.start_s, t.end_s});
+      double data_from = t.start_s;  // when data starts to move for this op
+      if (op.kind == OpKind::recv) {
+        const Channel c{op.peer, static_cast<int>(rank), op.effective_channel()};
+        const auto it = send_starts.find(c);
+        const std::size_t k = received[c]++;
+        if (it != send_starts.end() && k < it->second.size())
+          data_from = std::clamp(it->second[k], t.start_s, t.end_s);
+      }
+      waiting.push_back({t.start_s, data_from});
+      moving.push_back({data_from, t.end_s});
     }
     s.compute_busy_s = union_length(compute);
     s.comm_busy_s = union_length(comm);
     s.exposed_comm_s = difference_length(comm, compute);
+    std::vector<Interval> busy = compute;
+    busy.insert(busy.end(), moving.begin(), moving.end());
+    s.peer_wait_s = difference_length(waiting, busy);
     s.idle_s = std::max(0.0, r.makespan_s - s.compute_busy_s - s.exposed_comm_s);
   }
   return out;

@@ -62,7 +62,7 @@ nlohmann::json provenance(const Scenario& s, const std::string& compute_descript
 
 nlohmann::json report_json(const Scenario& s, const ScenarioRun& run) {
   nlohmann::json ranks = nlohmann::json::array();
-  double compute = 0, exposed = 0, idle = 0, comm = 0;
+  double compute = 0, exposed = 0, idle = 0, comm = 0, waiting = 0;
   for (std::size_t r = 0; r < run.stats.size(); ++r) {
     const RankTimeStats& st = run.stats[r];
     ranks.push_back({{"rank", r},
@@ -71,9 +71,11 @@ nlohmann::json report_json(const Scenario& s, const ScenarioRun& run) {
                      {"compute_busy_s", st.compute_busy_s},
                      {"comm_busy_s", st.comm_busy_s},
                      {"exposed_comm_s", st.exposed_comm_s},
+                     {"peer_wait_s", st.peer_wait_s},
                      {"idle_s", st.idle_s},
                      {"finish_s", st.finish_s}});
     compute += st.compute_busy_s, exposed += st.exposed_comm_s, idle += st.idle_s, comm += st.comm_busy_s;
+    waiting += st.peer_wait_s;
   }
   const double n = std::max<std::size_t>(1, run.stats.size());
   std::size_t ops = 0;
@@ -82,9 +84,11 @@ nlohmann::json report_json(const Scenario& s, const ScenarioRun& run) {
           {"totals", {{"compute_busy_s", compute},
                       {"comm_busy_s", comm},
                       {"exposed_comm_s", exposed},
+                      {"peer_wait_s", waiting},
                       {"idle_s", idle},
                       {"mean_compute_busy_s", compute / n},
                       {"mean_exposed_comm_s", exposed / n},
+                      {"mean_peer_wait_s", waiting / n},
                       {"mean_idle_s", idle / n},
                       {"ops", ops},
                       {"messages", run.result.messages_sent},
@@ -122,11 +126,14 @@ std::string report_text(const nlohmann::json& r) {
   out += fmt::format("iteration time  {}\n\n", format_duration(r["iteration_time_s"].get<double>()));
 
   const auto& ranks = r["ranks"];
-  out += fmt::format("{:>5}  {:<12} {:>14} {:>14} {:>14}\n", "rank", "host", "compute busy", "exposed comm", "idle");
+  // "of which waiting": exposed communication spent in receives whose send had not started.
+  out += fmt::format("{:>5}  {:<12} {:>14} {:>14} {:>16} {:>14}\n", "rank", "host", "compute busy", "exposed comm",
+                     "of which waiting", "idle");
   auto row = [&](const nlohmann::json& x) {
-    out += fmt::format("{:>5}  {:<12} {:>14} {:>14} {:>14}\n", x["rank"].get<int>(), x["host"].get<std::string>(),
+    out += fmt::format("{:>5}  {:<12} {:>14} {:>14} {:>16} {:>14}\n", x["rank"].get<int>(), x["host"].get<std::string>(),
                        format_duration(x["compute_busy_s"].get<double>()),
-                       format_duration(x["exposed_comm_s"].get<double>()), format_duration(x["idle_s"].get<double>()));
+                       format_duration(x["exposed_comm_s"].get<double>()), format_duration(x["peer_wait_s"].get<double>()),
+                       format_duration(x["idle_s"].get<double>()));
   };
   const std::size_t n = ranks.size();
   for (std::size_t i = 0; i < n; ++i) {
@@ -137,8 +144,10 @@ std::string report_text(const nlohmann::json& r) {
     row(ranks[i]);
   }
   const auto& t = r["totals"];
-  out += fmt::format("{:>5}  {:<12} {:>14} {:>14} {:>14}\n", "mean", "", format_duration(t["mean_compute_busy_s"].get<double>()),
-                     format_duration(t["mean_exposed_comm_s"].get<double>()), format_duration(t["mean_idle_s"].get<double>()));
+  out += fmt::format("{:>5}  {:<12} {:>14} {:>14} {:>16} {:>14}\n", "mean", "",
+                     format_duration(t["mean_compute_busy_s"].get<double>()),
+                     format_duration(t["mean_exposed_comm_s"].get<double>()),
+                     format_duration(t["mean_peer_wait_s"].get<double>()), format_duration(t["mean_idle_s"].get<double>()));
   out += fmt::format("\n{} ops, {} messages, {} sent over the network\n", t["ops"].get<std::size_t>(),
                      t["messages"].get<std::uint64_t>(), format_bytes(t["bytes_sent"].get<double>()));
   if (r.contains("link_stats")) out += "\n" + link_stats_text(r["link_stats"], r["iteration_time_s"].get<double>());
@@ -147,12 +156,12 @@ std::string report_text(const nlohmann::json& r) {
 }
 
 std::string report_csv(const nlohmann::json& r) {
-  std::string out = "rank,host,preset,compute_busy_s,comm_busy_s,exposed_comm_s,idle_s,finish_s\n";
+  std::string out = "rank,host,preset,compute_busy_s,comm_busy_s,exposed_comm_s,idle_s,finish_s,peer_wait_s\n";
   for (const auto& x : r["ranks"])
-    out += fmt::format("{},{},{},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g}\n", x["rank"].get<int>(),
+    out += fmt::format("{},{},{},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g}\n", x["rank"].get<int>(),
                        x["host"].get<std::string>(), x["preset"].get<std::string>(), x["compute_busy_s"].get<double>(),
                        x["comm_busy_s"].get<double>(), x["exposed_comm_s"].get<double>(), x["idle_s"].get<double>(),
-                       x["finish_s"].get<double>());
+                       x["finish_s"].get<double>(), x["peer_wait_s"].get<double>());
   return out;
 }
 

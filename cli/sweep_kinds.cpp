@@ -239,7 +239,9 @@ std::vector<std::string> result_columns(const std::string& kind) {
           // pipeline scenarios only (null otherwise): samples per iteration (micro-batch x
           // micro-batches x dp) over the iteration time; mean bubble; maxima over ranks
           "global_batch", "throughput_samples_per_s", "bubble_ratio", "peak_memory_bytes", "weights_bytes",
-          "peak_activation_bytes", "fits_memory"};
+          "peak_activation_bytes", "fits_memory",
+          // exposed communication spent waiting for a peer's send to start (pipeline fill)
+          "mean_peer_wait_s"};
 }
 
 void validate_point(const SweepSpec& s, const SweepPoint& p) {
@@ -275,7 +277,8 @@ nlohmann::json evaluate_point(const SweepSpec& s, const SweepPoint& p) {
                         {"mean_exposed_comm_s", t["mean_exposed_comm_s"]},
                         {"mean_idle_s", t["mean_idle_s"]},
                         {"bytes_sent", t["bytes_sent"]},
-                        {"messages", t["messages"]}};
+                        {"messages", t["messages"]},
+                        {"mean_peer_wait_s", t["mean_peer_wait_s"]}};
   for (const char* c : {"global_batch", "throughput_samples_per_s", "bubble_ratio", "peak_memory_bytes", "weights_bytes",
                         "peak_activation_bytes", "fits_memory"})
     out[c] = nullptr;

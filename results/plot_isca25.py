@@ -183,8 +183,8 @@ def iteration(markdown):
     fig.savefig(os.path.join(HERE, "iteration.png"), dpi=110)
     if markdown:
         print("\n### Training iteration: baseline -> fused (ms); mean compute busy and exposed communication per rank\n")
-        print("| interconnect | schedule | iteration | speedup | compute busy | exposed comm | peak memory (GiB) |")
-        print("|---|---|---|---|---|---|---|")
+        print("| interconnect | schedule | iteration | speedup | compute busy | exposed comm | of which waiting | peak memory (GiB) |")
+        print("|---|---|---|---|---|---|---|---|")
         ms = lambda r, k: float(r[k]) * 1e3
         for ic in interconnects:
             for k in kinds:
@@ -193,6 +193,7 @@ def iteration(markdown):
                       f"{float(b['iteration_time_s']) / float(f['iteration_time_s']):.3f} | "
                       f"{ms(b, 'mean_compute_busy_s'):.1f} -> {ms(f, 'mean_compute_busy_s'):.1f} | "
                       f"{ms(b, 'mean_exposed_comm_s'):.1f} -> {ms(f, 'mean_exposed_comm_s'):.1f} | "
+                      f"{ms(b, 'mean_peer_wait_s'):.1f} -> {ms(f, 'mean_peer_wait_s'):.1f} | "
                       f"{float(b['peak_memory_bytes']) / 2**30:.2f} -> {float(f['peak_memory_bytes']) / 2**30:.2f} |")
 
 

@@ -36,3 +36,30 @@ TEST_CASE("per-rank compute busy, exposed communication and idle") {
   CHECK(s[0].idle_s == doctest::Approx(2));
   CHECK(s[0].finish_s == doctest::Approx(8));
 }
+
+// Rank 0 computes on [0,4] and then sends on [4,6]; rank 1 posted its receive at 0. Until the
+// send starts rank 1 only waits for its peer (4 s of its 6 s of exposed communication).
+TEST_CASE("exposed communication split: waiting for the peer's send versus data moving") {
+  Program sender, receiver;
+  sender.rank = 0, receiver.rank = 1;
+  Op c;
+  c.kind = OpKind::compute;
+  sender.add(c);
+  Op send;
+  send.kind = OpKind::send, send.peer = 1, send.channel = 16;
+  sender.add(send);
+  Op other_channel = send;  // a second send on another channel does not match the receive
+  other_channel.channel = 17;
+  sender.add(other_channel);
+  Op recv;
+  recv.kind = OpKind::recv, recv.peer = 0, recv.channel = 16;
+  receiver.add(recv);
+  SimulationResult r;
+  r.makespan_s = 6;
+  r.timings = {{{0, 4}, {4, 6}, {1, 2}}, {{0, 6}}};
+  auto s = rank_time_stats({sender, receiver}, r);
+  CHECK(s[1].exposed_comm_s == doctest::Approx(6));
+  CHECK(s[1].peer_wait_s == doctest::Approx(4));
+  CHECK(s[0].peer_wait_s == doctest::Approx(0));  // sends and collectives move data throughout
+  CHECK(s[0].exposed_comm_s == doctest::Approx(2));
+}
