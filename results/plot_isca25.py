@@ -35,6 +35,26 @@ def geomean(xs):
     return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else float("nan")
 
 
+def speedup_bars(ax, groups, series):
+    """Grouped bars of speedups: one group per entry of `groups`, one bar per series (label -> values)."""
+    width = 0.8 / len(series)
+    for i, (label, ys) in enumerate(series.items()):
+        ax.bar([x + i * width for x in range(len(groups))], ys, width, label=label)
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.set_xticks([x + width * (len(series) - 1) / 2 for x in range(len(groups))])
+    ax.set_xticklabels(groups, fontsize=8)
+    ax.set_ylabel("speedup (baseline / fused)")
+    ax.grid(axis="y", alpha=0.3)
+
+
+def markdown_table(title, header, rows):
+    print(f"\n### {title}\n")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
 def synthetic(markdown):
     data = rows("synthetic")
     if not data:
@@ -68,15 +88,15 @@ def synthetic(markdown):
     fig.tight_layout()
     fig.savefig(os.path.join(HERE, "synthetic.png"), dpi=110)
     if markdown:
-        print("\n### Synthetic: speedup (baseline / fused), geometric mean over the 14 sizes [min, max], at 32 MiB\n")
-        print("| interconnect | " + " | ".join(p.upper() for p in PAIRS) + " |")
-        print("|---|" + "---|" * len(PAIRS))
+        rows_out = []
         for ic in interconnects:
             cells = []
             for p in PAIRS:
                 g, lo, hi, big = table[ic].get(p, (float("nan"),) * 4)
                 cells.append(f"{g:.2f} [{lo:.2f}, {hi:.2f}] / {big:.2f}")
-            print(f"| {ic} | " + " | ".join(cells) + " |")
+            rows_out.append([ic] + cells)
+        markdown_table("Synthetic: speedup (baseline / fused), geometric mean over the 14 sizes [min, max], at 32 MiB",
+                       ["interconnect"] + [p.upper() for p in PAIRS], rows_out)
 
 
 def e2e(name, title, markdown):
@@ -92,17 +112,13 @@ def e2e(name, title, markdown):
     fig, axes = plt.subplots(1, 2, figsize=(12, 4), squeeze=False)
     for k, barrier in enumerate(["false", "true"]):
         ax = axes[0][k]
-        width = 0.8 / len(interconnects)
-        for i, ic in enumerate(interconnects):
-            ys = []
+        series = {}
+        for ic in interconnects:
+            series[ic] = []
             for g in groups:
                 v = speed.get((g, ic, barrier), {})
-                ys.append(v["baseline"] / v["fused"] if "baseline" in v and "fused" in v else 0)
-            ax.bar([x + i * width for x in range(len(groups))], ys, width, label=ic)
-        ax.axhline(1.0, color="k", lw=0.8)
-        ax.set_xticks([x + width * (len(interconnects) - 1) / 2 for x in range(len(groups))])
-        ax.set_xticklabels(groups, fontsize=8)
-        ax.set_ylabel("speedup (baseline / fused)")
+                series[ic].append(v["baseline"] / v["fused"] if "baseline" in v and "fused" in v else 0)
+        speedup_bars(ax, groups, series)
         ax.set_title("chimera-sim engine" if barrier == "false" else "with the original's global compute barrier")
         ax.grid(axis="y", alpha=0.3)
     axes[0][0].legend(fontsize=8)
@@ -133,30 +149,23 @@ def realmachine(markdown):
     machines = list(dict.fromkeys(r["machine"] for r in data))
     speed = {(r["machine"], r["pair"]): r for r in data}
     fig, ax = plt.subplots(figsize=(11, 4))
-    width = 0.8 / len(machines)
-    for i, m in enumerate(machines):
-        ys = [float(speed[(m, p)]["speedup"]) if (m, p) in speed else 0 for p in PAIRS]
-        ax.bar([x + i * width for x in range(len(PAIRS))], ys, width, label=m)
-    ax.axhline(1.0, color="k", lw=0.8)
-    ax.set_xticks([x + width * (len(machines) - 1) / 2 for x in range(len(PAIRS))])
-    ax.set_xticklabels([p.upper() for p in PAIRS])
-    ax.set_ylabel("speedup (baseline / fused)")
-    ax.grid(axis="y", alpha=0.3)
+    speedup_bars(ax, [p.upper() for p in PAIRS],
+                 {m: [float(speed[(m, p)]["speedup"]) if (m, p) in speed else 0 for p in PAIRS] for m in machines})
     ax.legend(fontsize=8)
     fig.suptitle("Real-machine pair micro-benchmarks (Real_Perf tensor sizes), simulated")
     fig.tight_layout()
     fig.savefig(os.path.join(HERE, "realmachine.png"), dpi=110)
     if markdown:
-        print("\n### Real-machine micro-benchmarks: speedup (baseline / fused); time baseline -> fused in ms\n")
-        print("| machine | " + " | ".join(p.upper() for p in PAIRS) + " |")
-        print("|---|" + "---|" * len(PAIRS))
+        rows_out = []
         for m in machines:
             cells = []
             for p in PAIRS:
                 r = speed.get((m, p))
                 cells.append("-" if r is None else
                              f"{float(r['speedup']):.2f} ({float(r['baseline_s']) * 1e3:.1f} -> {float(r['fused_s']) * 1e3:.1f})")
-            print(f"| {m} | " + " | ".join(cells) + " |")
+            rows_out.append([m] + cells)
+        markdown_table("Real-machine micro-benchmarks: speedup (baseline / fused); time baseline -> fused in ms",
+                       ["machine"] + [p.upper() for p in PAIRS], rows_out)
 
 
 def iteration(markdown):
@@ -167,16 +176,9 @@ def iteration(markdown):
     kinds = list(dict.fromkeys(r["schedule.kind"] for r in data))
     by = {(r["interconnect"], r["schedule.kind"], r["parallel.sequence_parallel"]): r for r in data}
     fig, ax = plt.subplots(figsize=(9, 4))
-    width = 0.8 / len(kinds)
-    for i, k in enumerate(kinds):
-        ys = [float(by[(ic, k, "false")]["iteration_time_s"]) / float(by[(ic, k, "true")]["iteration_time_s"])
-              for ic in interconnects]
-        ax.bar([x + i * width for x in range(len(interconnects))], ys, width, label=k)
-    ax.axhline(1.0, color="k", lw=0.8)
-    ax.set_xticks([x + width * (len(kinds) - 1) / 2 for x in range(len(interconnects))])
-    ax.set_xticklabels(interconnects)
-    ax.set_ylabel("speedup (baseline / fused)")
-    ax.grid(axis="y", alpha=0.3)
+    speedup_bars(ax, interconnects,
+                 {k: [float(by[(ic, k, "false")]["iteration_time_s"]) / float(by[(ic, k, "true")]["iteration_time_s"])
+                      for ic in interconnects] for k in kinds})
     ax.legend(fontsize=8)
     fig.suptitle("GPT-2 medium training iteration (TP 2 x pipeline), baseline vs fused TP communication")
     fig.tight_layout()
