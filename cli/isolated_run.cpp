@@ -12,6 +12,42 @@
 
 namespace chimera {
 
+void run_child_and_exit(int fd, const std::function<nlohmann::json()>& work) {
+  nlohmann::json out;
+  try {
+    out = {{"ok", work()}};
+  } catch (const InputError& e) {
+    out = {{"input_error", {{"file", e.where().file}, {"line", e.where().line}, {"column", e.where().column},
+                            {"key", e.key()}, {"problem", e.problem()}, {"valid", e.valid()}}}};
+  } catch (const SimulationDeadlock& e) {
+    out = {{"deadlock", e.what()}};
+  } catch (const std::exception& e) {
+    out = {{"error", e.what()}};
+  }
+  std::string text = out.dump();
+  std::size_t off = 0;
+  while (off < text.size()) {
+    ssize_t n = write(fd, text.data() + off, text.size() - off);
+    if (n <= 0) break;
+    off += static_cast<std::size_t>(n);
+  }
+  close(fd);
+  std::fflush(stdout);
+  _exit(0);
+}
+
+nlohmann::json child_result_or_throw(const std::string& text) {
+  nlohmann::json out = nlohmann::json::parse(text);
+  if (out.contains("ok")) return out["ok"];
+  if (out.contains("input_error")) {
+    const auto& e = out["input_error"];
+    throw InputError({e["file"].get<std::string>(), e["line"].get<int>(), e["column"].get<int>()},
+                     e["key"].get<std::string>(), e["problem"].get<std::string>(), e["valid"].get<std::string>());
+  }
+  if (out.contains("deadlock")) throw SimulationDeadlock(out["deadlock"].get<std::string>());
+  throw std::runtime_error(out["error"].get<std::string>());
+}
+
 nlohmann::json run_isolated(const std::function<nlohmann::json()>& work) {
   std::fflush(stdout);
   std::fflush(stderr);
@@ -21,27 +57,7 @@ nlohmann::json run_isolated(const std::function<nlohmann::json()>& work) {
   if (pid < 0) throw std::runtime_error("fork() failed");
   if (pid == 0) {
     close(fds[0]);
-    nlohmann::json out;
-    try {
-      out = {{"ok", work()}};
-    } catch (const InputError& e) {
-      out = {{"input_error", {{"file", e.where().file}, {"line", e.where().line}, {"column", e.where().column},
-                              {"key", e.key()}, {"problem", e.problem()}, {"valid", e.valid()}}}};
-    } catch (const SimulationDeadlock& e) {
-      out = {{"deadlock", e.what()}};
-    } catch (const std::exception& e) {
-      out = {{"error", e.what()}};
-    }
-    std::string text = out.dump();
-    std::size_t off = 0;
-    while (off < text.size()) {
-      ssize_t n = write(fds[1], text.data() + off, text.size() - off);
-      if (n <= 0) break;
-      off += static_cast<std::size_t>(n);
-    }
-    close(fds[1]);
-    std::fflush(stdout);
-    _exit(0);
+    run_child_and_exit(fds[1], work);
   }
   close(fds[1]);
   std::string text;
@@ -54,15 +70,7 @@ nlohmann::json run_isolated(const std::function<nlohmann::json()>& work) {
   if (!WIFEXITED(status) || text.empty())
     throw std::runtime_error(WIFSIGNALED(status) ? "simulation process killed by signal " + std::to_string(WTERMSIG(status))
                                                  : "simulation process failed");
-  nlohmann::json out = nlohmann::json::parse(text);
-  if (out.contains("ok")) return out["ok"];
-  if (out.contains("input_error")) {
-    const auto& e = out["input_error"];
-    throw InputError({e["file"].get<std::string>(), e["line"].get<int>(), e["column"].get<int>()},
-                     e["key"].get<std::string>(), e["problem"].get<std::string>(), e["valid"].get<std::string>());
-  }
-  if (out.contains("deadlock")) throw SimulationDeadlock(out["deadlock"].get<std::string>());
-  throw std::runtime_error(out["error"].get<std::string>());
+  return child_result_or_throw(text);
 }
 
 }  // namespace chimera

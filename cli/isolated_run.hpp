@@ -10,4 +10,10 @@ namespace chimera {
 
 nlohmann::json run_isolated(const std::function<nlohmann::json()>& work);
 
+// The two halves, for callers that manage their own children (cli/process_pool.cpp):
+// in the child, runs `work`, writes its result or its exception as JSON to `fd` and exits;
+// in the parent, turns that text back into the result or rethrows the exception.
+[[noreturn]] void run_child_and_exit(int fd, const std::function<nlohmann::json()>& work);
+nlohmann::json child_result_or_throw(const std::string& text);
+
 }  // namespace chimera

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "cli/isolated_run.hpp"
 #include "common/input_error.hpp"
 
 namespace chimera {
@@ -22,27 +23,6 @@ struct Running {
   std::string text;
   std::chrono::steady_clock::time_point start;
 };
-
-void child(int fd, const std::function<nlohmann::json(std::size_t)>& work, std::size_t i) {
-  nlohmann::json out;
-  try {
-    out = {{"ok", work(i)}};
-  } catch (const InputError& e) {
-    out = {{"input_error", e.what()}};
-  } catch (const std::exception& e) {
-    out = {{"error", e.what()}};
-  }
-  std::string text = out.dump();
-  std::size_t off = 0;
-  while (off < text.size()) {
-    ssize_t n = write(fd, text.data() + off, text.size() - off);
-    if (n <= 0) break;
-    off += static_cast<std::size_t>(n);
-  }
-  close(fd);
-  std::fflush(stdout);
-  _exit(0);
-}
 
 }  // namespace
 
@@ -63,7 +43,8 @@ void run_jobs(const std::vector<std::size_t>& indices, int jobs, const std::func
       if (pid == 0) {
         close(fds[0]);
         for (const Running& r : running) close(r.fd);
-        child(fds[1], work, indices[next]);
+        const std::size_t i = indices[next];
+        run_child_and_exit(fds[1], [&] { return work(i); });
       }
       close(fds[1]);
       running.push_back({indices[next], pid, fds[0], {}, std::chrono::steady_clock::now()});
@@ -89,10 +70,14 @@ void run_jobs(const std::vector<std::size_t>& indices, int jobs, const std::func
       if (!WIFEXITED(status) || r.text.empty()) {
         o.error = WIFSIGNALED(status) ? "worker killed by signal " + std::to_string(WTERMSIG(status)) : "worker failed";
       } else {
-        auto j = nlohmann::json::parse(r.text);
-        if (j.contains("ok")) o.ok = true, o.result = j["ok"];
-        else if (j.contains("input_error")) o.input_error = true, o.error = j["input_error"];
-        else o.error = j["error"];
+        try {
+          o.result = child_result_or_throw(r.text);
+          o.ok = true;
+        } catch (const InputError& e) {
+          o.input_error = true, o.error = e.what();
+        } catch (const std::exception& e) {
+          o.error = e.what();
+        }
       }
       if (!done(r.index, o)) stop = true;
       r.fd = -1;
