@@ -249,12 +249,8 @@ Scenario read_scenario(TomlTable& root, const std::string& file) {
     if (auto b = t->boolean("compute_barrier")) s.engine.compute_barrier = *b;
     t->reject_unknown_keys();
   }
-  if (s.workload.kind == "isca25-e2e") {
-    s.workload.e2e = read_e2e(*workload, s.model);
-    if (root.has("parallel"))
-      throw root.error("parallel", "the isca25-e2e workload places its own stages on the interconnect",
-                       "no [parallel] table with kind = \"isca25-e2e\"");
-    if (root.has("schedule")) throw root.error("schedule", "the isca25-e2e workload runs one micro-batch, unpipelined");
+  // The machine and outputs, read the same way for every workload.
+  auto read_machine = [&] {
     TomlTable platform = root.require_table("platform", "a [platform] table with `file` or [platform.generator]");
     s.platform = read_platform(platform, file);
     if (auto t = root.table("network")) s.network = read_network(*t);
@@ -262,19 +258,21 @@ Scenario read_scenario(TomlTable& root, const std::string& file) {
     if (s.compute.model.empty()) s.compute.model = default_compute_model();
     if (auto t = root.table("collectives")) s.collectives = read_collectives(*t);
     if (auto t = root.table("output")) s.output = read_output(*t, file);
+  };
+  if (s.workload.kind == "isca25-e2e") {
+    s.workload.e2e = read_e2e(*workload, s.model);
+    if (root.has("parallel"))
+      throw root.error("parallel", "the isca25-e2e workload places its own stages on the interconnect",
+                       "no [parallel] table with kind = \"isca25-e2e\"");
+    if (root.has("schedule")) throw root.error("schedule", "the isca25-e2e workload runs one micro-batch, unpipelined");
+    read_machine();
     root.reject_unknown_keys();
     return s;
   }
   if (workload) workload->reject_unknown_keys();
   TomlTable parallel = root.require_table("parallel", "a [parallel] table with tp, pp, dp, ...");
   s.parallel = read_parallel(parallel);
-  TomlTable platform = root.require_table("platform", "a [platform] table with `file` or [platform.generator]");
-  s.platform = read_platform(platform, file);
-  if (auto t = root.table("network")) s.network = read_network(*t);
-  if (auto t = root.table("compute")) s.compute = read_compute(*t);
-  if (s.compute.model.empty()) s.compute.model = default_compute_model();
-  if (auto t = root.table("collectives")) s.collectives = read_collectives(*t);
-  if (auto t = root.table("output")) s.output = read_output(*t, file);
+  read_machine();
 
   // The workload is a Megatron-style layer stack; with a [schedule], pipelined.
   if (auto t = root.table("schedule")) s.pipeline = read_schedule_table(*t, parallel, s.parallel, s.model);
