@@ -106,28 +106,13 @@ class RankBuilder {
   }
 
   OpIndex compute(const char* name, int layer, int mb, double ms, std::vector<OpIndex> deps) {
-    Op op;
-    op.kind = OpKind::compute;
-    op.stream = kComputeStream;
-    op.name = intern(name);
-    op.layer = layer, op.micro_batch = mb;
-    op.duration_s = ms * kMs;
-    op.deps = std::move(deps);
-    return p_.add(std::move(op));
+    return p_.add(compute_op(intern(name), layer, mb, ms * kMs, std::move(deps)));
   }
 
   OpIndex allreduce(const char* name, std::uint16_t stream, GroupPtr g, CollectiveAlgorithm algo, double bytes,
                     int layer, int mb, std::vector<OpIndex> deps) {
-    Op op;
-    op.kind = OpKind::collective;
-    op.stream = stream;
-    op.name = intern(name);
-    op.layer = layer, op.micro_batch = mb;
-    op.collective = CollectiveKind::all_reduce;
+    Op op = collective_op(intern(name), CollectiveKind::all_reduce, std::move(g), bytes, stream, layer, mb, std::move(deps));
     op.algorithm = algo;
-    op.group = std::move(g);
-    op.bytes = bytes;
-    op.deps = std::move(deps);
     return p_.add(std::move(op));
   }
 

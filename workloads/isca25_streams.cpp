@@ -14,30 +14,13 @@ GroupPtr RankProgram::group(const std::vector<int>& ranks, const std::vector<int
 }
 
 OpIndex RankProgram::compute(const char* name, int layer, int chunk, double seconds, std::vector<OpIndex> deps) {
-  Op op;
-  op.kind = OpKind::compute;
-  op.stream = kComputeStream;
-  op.name = intern(name);
-  op.layer = layer;
-  op.micro_batch = chunk;
-  op.duration_s = seconds;
-  op.deps = std::move(deps);
-  return p_.add(std::move(op));
+  return p_.add(compute_op(intern(name), layer, chunk, seconds, std::move(deps)));
 }
 
 OpIndex RankProgram::collective(const char* name, CollectiveKind kind, const GroupPtr& g, double bytes, int layer,
                                 int chunk, std::vector<OpIndex> deps, const GroupPtr& targets, std::uint16_t stream) {
-  Op op;
-  op.kind = OpKind::collective;
-  op.stream = stream;
-  op.name = intern(name);
-  op.layer = layer;
-  op.micro_batch = chunk;
-  op.collective = kind;
-  op.group = g;
+  Op op = collective_op(intern(name), kind, g, bytes, stream, layer, chunk, std::move(deps));
   op.targets = targets;
-  op.bytes = bytes;
-  op.deps = std::move(deps);
   return p_.add(std::move(op));
 }
 

@@ -69,28 +69,14 @@ std::vector<Program> lower_megatron(const LoweringInput& in) {
     Program& p = programs[rank];
     p.rank = rank;
     auto compute = [&](int block, int pass, int layer, int mb, std::vector<OpIndex> deps) {
-      Op op;
-      op.kind = OpKind::compute;
-      op.stream = kComputeStream;
-      op.name = names[block][pass];
-      op.layer = layer, op.micro_batch = mb;
-      op.duration_s = c.seconds[block][pass];
+      Op op = compute_op(names[block][pass], layer, mb, c.seconds[block][pass], std::move(deps));
       op.kernels = c.kernels[block][pass];
-      op.deps = std::move(deps);
       return p.add(std::move(op));
     };
     auto collective = [&](CollectiveKind kind, const char* name, std::uint16_t stream, GroupPtr g, double bytes,
                           CollectiveAlgorithm algo, int layer, int mb, std::vector<OpIndex> deps) {
-      Op op;
-      op.kind = OpKind::collective;
-      op.stream = stream;
-      op.name = name;
-      op.layer = layer, op.micro_batch = mb;
-      op.collective = kind;
+      Op op = collective_op(name, kind, std::move(g), bytes, stream, layer, mb, std::move(deps));
       op.algorithm = algo;
-      op.group = std::move(g);
-      op.bytes = bytes;
-      op.deps = std::move(deps);
       return p.add(std::move(op));
     };
     auto allreduce = [&](const char* name, std::uint16_t stream, GroupPtr g, double bytes, CollectiveAlgorithm algo,

@@ -175,30 +175,18 @@ class RankLowering {
   void set_done(const Action& a, std::vector<OpIndex> d) { done_[action_key(a.type, a.pipe, a.stage, a.micro_batch)] = std::move(d); }
 
   OpIndex compute(const char* name, int layer, int mb, KernelList ks, double seconds, std::vector<OpIndex> deps) {
-    Op op;
-    op.kind = OpKind::compute;
-    op.stream = kComputeStream;
-    op.name = name;
-    op.layer = layer, op.micro_batch = mb;
+    Op op = compute_op(name, layer, mb, seconds, std::move(deps));
     op.kernels = std::move(ks);
-    op.duration_s = seconds;
-    op.deps = std::move(deps);
     return last_compute_ = p_.add(std::move(op));
   }
 
   OpIndex tp_collective(CollectiveKind kind, int layer, int mb, std::vector<OpIndex> deps) {
-    Op op;
-    op.kind = OpKind::collective;
-    op.stream = kCollectiveStream;
-    op.name = intern(kind == CollectiveKind::all_reduce       ? "tp.allreduce"
-                     : kind == CollectiveKind::reduce_scatter ? "tp.reducescatter"
-                                                              : "tp.allgather");
-    op.layer = layer, op.micro_batch = mb;
-    op.collective = kind;
+    static const char* const names[] = {intern("tp.allreduce"), intern("tp.reducescatter"), intern("tp.allgather")};
+    const char* name = kind == CollectiveKind::all_reduce       ? names[0]
+                       : kind == CollectiveKind::reduce_scatter ? names[1]
+                                                                : names[2];
+    Op op = collective_op(name, kind, tp_group(), activation_bytes(in_.model), kCollectiveStream, layer, mb, std::move(deps));
     op.algorithm = in_.tp_algorithm;
-    op.group = tp_group();
-    op.bytes = activation_bytes(in_.model);
-    op.deps = std::move(deps);
     return p_.add(std::move(op));
   }
 
@@ -312,18 +300,13 @@ class RankLowering {
   }
 
   OpIndex gradient_sync(int st, GroupPtr group) {
-    Op op;
-    op.kind = OpKind::collective;
-    op.stream = kDataParallelStream;
-    op.name = intern("dp.allreduce");
-    op.layer = stage(st).first_layer;
-    op.collective = CollectiveKind::all_reduce;
-    op.algorithm = in_.dp_algorithm;
-    op.group = std::move(group);
-    op.bytes = stage(st).state.gradients;
+    static const char* const name = intern("dp.allreduce");
     // The stage's last backward on this worker: the compute stream runs the earlier ones
     // before it, and its tensor-parallel all-reduces run in order on their stream.
-    op.deps = last_stage_done_.count(st) ? last_stage_done_.at(st) : std::vector<OpIndex>{};
+    Op op = collective_op(name, CollectiveKind::all_reduce, std::move(group), stage(st).state.gradients,
+                          kDataParallelStream, stage(st).first_layer, -1,
+                          last_stage_done_.count(st) ? last_stage_done_.at(st) : std::vector<OpIndex>{});
+    op.algorithm = in_.dp_algorithm;
     return p_.add(std::move(op));
   }
 

@@ -109,6 +109,31 @@ const char* intern(const std::string& label) {
   return pool.insert(label).first->c_str();
 }
 
+Op compute_op(const char* name, int layer, int micro_batch, double seconds, std::vector<OpIndex> deps) {
+  Op op;
+  op.kind = OpKind::compute;
+  op.stream = kComputeStream;
+  op.name = name;
+  op.layer = layer, op.micro_batch = micro_batch;
+  op.duration_s = seconds;
+  op.deps = std::move(deps);
+  return op;
+}
+
+Op collective_op(const char* name, CollectiveKind kind, GroupPtr group, double bytes, std::uint16_t stream, int layer,
+                 int micro_batch, std::vector<OpIndex> deps) {
+  Op op;
+  op.kind = OpKind::collective;
+  op.stream = stream;
+  op.name = name;
+  op.layer = layer, op.micro_batch = micro_batch;
+  op.collective = kind;
+  op.group = std::move(group);
+  op.bytes = bytes;
+  op.deps = std::move(deps);
+  return op;
+}
+
 std::string describe_group(const Group& g) {
   // Compress runs: [0-3,8,10-11]
   std::string out = "[";

@@ -123,6 +123,12 @@ struct Program {
 // Interns a label so that ops can point to it for the whole run.
 const char* intern(const std::string& label);
 
+// The ops every lowering builds; callers set what else they need (kernels, algorithm, targets).
+// `name` must be interned already (lowerings intern each label once, not once per op).
+Op compute_op(const char* name, int layer, int micro_batch, double seconds, std::vector<OpIndex> deps);
+Op collective_op(const char* name, CollectiveKind kind, GroupPtr group, double bytes, std::uint16_t stream, int layer,
+                 int micro_batch, std::vector<OpIndex> deps);
+
 // Human-readable label: "L3 attn.fwd mb0", "tp.allreduce 2 MiB [0-7]".
 std::string describe(const Op& op);
 std::string describe_group(const Group& g);
