@@ -10,6 +10,7 @@
 #include "actors/simulate.hpp"
 #include "cli/isolated_run.hpp"
 #include "common/input_error.hpp"
+#include "common/strings.hpp"
 #include "compute/hardware_preset.hpp"
 #include "planner/float_text.hpp"
 #include "planner/plan_programs.hpp"
@@ -20,16 +21,6 @@ namespace chimera {
 namespace {
 
 using namespace metis;
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // The hosts of a plan's ranks: the layout puts ranks node by node, so a rank is the next free
 // GPU of its node.
@@ -96,13 +87,13 @@ nlohmann::json simulate_one(const PlanSimulationSetup& s, const PlanRecord& plan
 
 MetisPlatformParams metis_platform_params(const Cluster& cluster, const std::vector<NodeSpec>& specs, bool uniform_slots) {
   std::vector<std::string> presets;
-  for (const auto& name : hardware_preset_names()) presets.push_back(upper(name));
+  for (const auto& name : hardware_preset_names()) presets.push_back(to_upper(name));
   MetisPlatformParams p;
   for (const auto& node : cluster.nodes) {
     auto spec = std::find_if(specs.begin(), specs.end(), [&](const NodeSpec& n) { return n.address == node.address; });
     if (spec == specs.end())  // make_cluster already checked every address
       throw InputError({cluster.cluster_path}, node.address, "no entry for this hostfile address");
-    const std::string preset = lower(spec->type);
+    const std::string preset = to_lower(spec->type);
     if (!is_compute_preset(preset))
       throw InputError({cluster.cluster_path}, node.address + ".instance_type",
                        fmt::format("GPU type {} has no hardware preset, so --simulate cannot build its hosts", spec->type),

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <string>
 
+#include "common/strings.hpp"
+
 namespace chimera {
 namespace {
 
@@ -21,8 +23,7 @@ const char* to_string(Dataflow d) {
 }
 
 bool parse_dataflow(std::string_view text, Dataflow& out) {
-  std::string s;
-  for (char c : text) s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string s = to_lower(text);
   if (s == "os") return out = Dataflow::os, true;
   if (s == "ws") return out = Dataflow::ws, true;
   if (s == "is") return out = Dataflow::is, true;

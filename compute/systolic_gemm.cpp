@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/strings.hpp"
+
 namespace chimera {
 namespace {
 
@@ -85,8 +87,7 @@ void check(const SystolicConfig& c, std::int64_t m, std::int64_t n, std::int64_t
 const char* to_string(BandwidthMode m) { return m == BandwidthMode::calc ? "calc" : "user"; }
 
 bool parse_bandwidth_mode(std::string_view text, BandwidthMode& out) {
-  std::string s;
-  for (char c : text) s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string s = to_lower(text);
   if (s == "calc") return out = BandwidthMode::calc, true;
   if (s == "user") return out = BandwidthMode::user, true;
   return false;

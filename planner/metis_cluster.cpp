@@ -9,6 +9,7 @@
 #include <set>
 
 #include "common/input_error.hpp"
+#include "common/strings.hpp"
 #include "common/text_file.hpp"
 
 namespace chimera::metis {
@@ -103,9 +104,7 @@ std::vector<NodeSpec> parse_cluster_file(std::string_view text, const std::strin
       std::string where = address + "." + key;
       if (key == "instance_type") {
         if (!value.is_string()) throw InputError({path}, where, "is not a string", "a GPU type such as \"A100\"");
-        spec.type = value.get<std::string>();
-        std::transform(spec.type.begin(), spec.type.end(), spec.type.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        spec.type = to_upper(value.get<std::string>());
         bool ok = !spec.type.empty() && std::all_of(spec.type.begin(), spec.type.end(), [](unsigned char c) {
           return std::isalnum(c) != 0;
         });

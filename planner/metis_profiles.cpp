@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/input_error.hpp"
+#include "common/strings.hpp"
 #include "common/text_file.hpp"
 
 namespace chimera::metis {
@@ -86,8 +87,7 @@ bool parse_profile_name(std::string_view name, std::string& type, int& tp, int& 
   std::string_view t = core.substr(0, p_tp);
   if (!std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isalnum(c) != 0; })) return false;
   if (!parse_int(core.substr(p_tp + 3, p_bs - p_tp - 3), tp) || !parse_int(core.substr(p_bs + 3), bs)) return false;
-  type.assign(t);
-  std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  type = to_upper(t);
   return true;
 }
 

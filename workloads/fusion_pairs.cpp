@@ -4,6 +4,8 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "common/strings.hpp"
+
 namespace chimera {
 namespace {
 
@@ -87,8 +89,7 @@ const char* to_string(FusionPair p) {
 }
 
 bool parse_fusion_pair(const std::string& text, FusionPair& out) {
-  std::string t = text;
-  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string t = to_lower(text);
   for (FusionPair p : {FusionPair::tp_pp, FusionPair::tp_sp, FusionPair::tp_ep, FusionPair::pp_ep, FusionPair::pp_sp,
                        FusionPair::sp_ep})
     if (t == to_string(p)) return out = p, true;
