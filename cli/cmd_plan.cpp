@@ -28,7 +28,7 @@ struct PlanOptions {
   bool compat = false, json = false;
   SearchOptions search;
   bool simulate = false;  // --simulate: the best plan; --simulate-top k: the best k
-  int simulate_top = 0;
+  int simulate_top = -1;  // -1: not given
   std::string simulate_algorithm = "ring", simulate_granularity = "step", simulate_tp_comm = "explicit";
 };
 
@@ -119,6 +119,8 @@ void run_plan(const PlanOptions& opt) {
   std::vector<NodeSpec> specs = read_cluster_file(opt.cluster);
   Cluster cluster = make_cluster(read_hostfile(opt.hostfile, o.quirks.hostfile_one_digit), opt.hostfile, specs,
                                  opt.cluster, o.type_order, o.quirks.hostfile_one_digit);
+  if (opt.simulate_top != -1 && opt.simulate_top < 1)
+    throw option_error("--simulate-top", fmt::format("{} plans", opt.simulate_top), "1 or more");
   const int simulate = opt.simulate_top > 0 ? opt.simulate_top : opt.simulate ? 1 : 0;
   PlanSimulationSetup sim;
   if (simulate) {  // before the search: a GPU type without a preset is an input error at once
@@ -302,8 +304,7 @@ void add_plan_command(CLI::App& app) {
   cmd->add_flag("--json", opt->json, "Print one JSON object (search_steps, best_cost, plans, ...)");
   cmd->add_flag("--simulate", opt->simulate,
                 "Simulate the best plan on the cluster's platform and print simulated vs model time");
-  cmd->add_option("--simulate-top", opt->simulate_top, "Simulate the best k plans (implies --simulate)")
-      ->check(CLI::PositiveNumber);
+  cmd->add_option("--simulate-top", opt->simulate_top, "Simulate the best k plans (implies --simulate)");
   cmd->add_option("--simulate-algorithm", opt->simulate_algorithm,
                   "All-reduce algorithm of the simulated plans (tensor and data parallel)")
       ->capture_default_str();

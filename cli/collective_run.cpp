@@ -75,6 +75,9 @@ Prepared prepare(const CollectiveRequest& q) {
   if (q.payload_efficiency <= 0 || q.payload_efficiency > 1)
     throw option_error("--payload-efficiency", fmt::format("{} is outside (0, 1]", q.payload_efficiency), "(0, 1]");
   if (q.sizes.empty()) throw option_error("--sizes", "no sizes", "e.g. 4KiB:4GiB");
+  if (!q.rotated && !(p.kind == CollectiveKind::m2ms && p.algo == CollectiveAlgorithm::ring))
+    throw option_error("--unrotated", "only a many-to-many send in rounds has a target order",
+                       "--op m2ms --algo ring with --targets");
   p.rotated = q.rotated;
   auto model = parse_network_model(q.network);
   if (!model) throw option_error("--network-model", fmt::format("unknown model '{}'", q.network), kNetworkModelChoices);

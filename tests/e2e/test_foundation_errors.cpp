@@ -172,4 +172,11 @@ TEST_CASE("bad command-line options exit with code 2") {
   CHECK(run_cli("collective --platform tests/data/star8-50GBps-1us.xml --ranks 3-1").exit_code == 2);
   CHECK(run_cli("collective --platform tests/data/star8-50GBps-1us.xml --sizes 4QB").exit_code == 2);
   CHECK(run_cli("collective --platform /no/such.xml").exit_code == 2);
+  // the target order exists only for a many-to-many send in rounds
+  auto unrotated = run_cli("collective --platform tests/data/star8-50GBps-1us.xml --op allreduce --unrotated");
+  CHECK(unrotated.exit_code == 2);
+  CHECK(unrotated.err.find("--unrotated") != std::string::npos);
+  CHECK(run_cli("collective --platform tests/data/star8-50GBps-1us.xml --op m2ms --algo direct --ranks 0-3 "
+                "--targets 4-7 --unrotated")
+            .exit_code == 2);
 }

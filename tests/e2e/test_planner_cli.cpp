@@ -107,6 +107,7 @@ TEST_CASE("plan: bad input exits 2 with one clear message") {
   expect(run_cli(kRow1 + " --simulate --simulate-tp-comm maybe"), "--simulate-tp-comm");
   expect(run_cli(kRow1 + " --simulate --simulate-granularity coarse"), "--simulate-granularity");
   expect(run_cli(kRow1 + " --simulate --simulate-algorithm fastest"), "--simulate-algorithm");
+  expect(run_cli(kRow1 + " --simulate-top 0"), "--simulate-top");
   // 3 nodes x 4 GPUs = 12: not a power of two, which the reference cannot handle.
   std::string twelve = write("twelve", "0.0.0.1 slots=4\n0.0.0.4 slots=4\n0.0.0.4 slots=4\n");
   expect(run_cli("plan --compat --hostfile " + twelve + base), "power of two");
