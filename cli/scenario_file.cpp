@@ -283,6 +283,12 @@ Scenario read_scenario(TomlTable& root, const std::string& file) {
     throw root.table("compute")->error("lowering", "the isca25 lowering is implemented for the Megatron workload, not for [schedule] pipelines", "\"standard\"");
   if (s.parallel.sp > 1)
     throw parallel.error("sp", "sequence parallelism is not part of the Megatron tensor-parallel workload", "sp = 1");
+  if (s.parallel.sequence_parallel && s.parallel.tp == 1)
+    throw parallel.error("sequence_parallel", "shards the sequence over the tensor-parallel group, and tp = 1",
+                         "tp > 1, or sequence_parallel = false");
+  if (s.parallel.sequence_parallel && s.compute.lowering != "standard")
+    throw parallel.error("sequence_parallel", "the isca25 lowering charges the research's fixed GEMM lists",
+                         "[compute] lowering = \"standard\", or sequence_parallel = false");
   if (s.parallel.ep > 1)
     throw parallel.error("ep", "expert parallelism needs an MoE model and workload", "ep = 1");
   if (s.model.heads % s.parallel.tp != 0)

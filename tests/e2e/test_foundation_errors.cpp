@@ -136,6 +136,11 @@ TEST_CASE("model shape keys: grouped-query heads - MLP kind - bias and sequence 
   expect_error(with("[model]\n", "mlp = \"relu\""), {"model.mlp: unknown MLP 'relu'", "swiglu"});
   expect_error(with("[model]\n", "bias = 1"), {"model.bias"});
   expect_error(with("[parallel]\n", "sequence_parallel = \"yes\""), {"parallel.sequence_parallel"});
+  std::string no_tp = with("[parallel]\n", "sequence_parallel = true");
+  no_tp.replace(no_tp.find("tp = 4"), 6, "tp = 1");
+  expect_error(no_tp, {"parallel.sequence_parallel", "tp > 1"});
+  expect_error(with("[parallel]\n", "sequence_parallel = true") + "[compute]\nlowering = \"isca25\"\n",
+               {"parallel.sequence_parallel", "lowering = \"standard\""});
   // 8 key/value heads cannot be split 16 ways
   expect_error(R"(schema = 1
 [model]
