@@ -6,7 +6,7 @@
 #include "actors/simulate.hpp"
 #include "bench/fork_run.hpp"
 #include "platforms/star_generator.hpp"
-#include "workloads/pipeline_lowering.hpp"
+#include "workloads/step/training_step.hpp"
 #include "workloads/schedules/schedule.hpp"
 #include "workloads/schedules/unit_executor.hpp"
 #include "workloads/schedules/validate.hpp"

@@ -21,7 +21,7 @@
 #include "compute/hardware_preset.hpp"
 #include "platforms/star_generator.hpp"
 #include "version.hpp"
-#include "workloads/pipeline_lowering.hpp"
+#include "workloads/step/training_step.hpp"
 #include "workloads/schedules/memory_model.hpp"
 #include "workloads/schedules/partition.hpp"
 

@@ -12,7 +12,7 @@
 namespace chimera {
 
 nlohmann::json pipeline_report_json(const Scenario& s, const ScenarioRun& run) {
-  const PipelineLowering& pl = *run.pipeline;
+  const TrainingStep& pl = *run.pipeline;
   const ScheduleOptions& o = pl.schedule.options;
   const int ranks = static_cast<int>(run.programs.size());
 
@@ -89,8 +89,9 @@ nlohmann::json pipeline_report_json(const Scenario& s, const ScenarioRun& run) {
                         {"chunks", o.chunks},
                         {"pipes_per_direction", o.pipes_per_direction},
                         {"extend", to_string(o.extend)},
-                        {"recompute", s.pipeline->memory.recompute},
-                        {"optimizer", to_string(s.pipeline->memory.optimizer)}}},
+                        {"recompute", s.memory.recompute == RecomputeKind::full},
+                        {"recompute_kind", to_string(s.memory.recompute)},
+                        {"optimizer", to_string(s.pipeline ? s.pipeline->memory.optimizer : OptimizerKind::adam)}}},
           {"pipeline_time_s", pipeline_end},
           {"bubble_ratio", ranks ? bubble_sum / ranks : 0.0},
           {"peak_memory_bytes", peak_max},
@@ -102,7 +103,8 @@ nlohmann::json pipeline_report_json(const Scenario& s, const ScenarioRun& run) {
 std::string pipeline_report_text(const nlohmann::json& p) {
   const auto& sch = p["schedule"];
   std::string out = fmt::format("schedule   {}, recompute {}, optimizer {}\n", sch["description"].get<std::string>(),
-                                sch["recompute"].get<bool>() ? "on" : "off", sch["optimizer"].get<std::string>());
+                                sch.value("recompute_kind", sch["recompute"].get<bool>() ? "full" : "none"),
+                                sch["optimizer"].get<std::string>());
   out += fmt::format("pipeline   {} until the last backward, mean bubble {:.4f}\n",
                      format_duration(p["pipeline_time_s"].get<double>()), p["bubble_ratio"].get<double>());
   out += fmt::format("\n{:>5}  {:<16} {:>12} {:>14} {:>14} {:>12}\n", "stage", "layers", "parameters", "state",

@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "cli/pipeline_report.hpp"
 #include "common/units.hpp"
+#include "compute/hardware_preset.hpp"
 #include "platforms/link_stats.hpp"
 #include "version.hpp"
 
@@ -42,6 +44,10 @@ nlohmann::json provenance(const Scenario& s, const std::string& compute_descript
           {"schedule", s.pipeline ? nlohmann::json(describe(schedule_options_for(s.parallel, s.pipeline->schedule)))
                                   : nlohmann::json(nullptr)},
           {"model", {{"name", s.model.name},
+                     {"parameters", s.model.total_parameters()},
+                     {"active_parameters", s.model.total_parameters(true)},
+                     {"experts", s.model.experts},
+                     {"top_k", s.model.top_k},
                      {"layers", s.model.layers},
                      {"hidden", s.model.hidden},
                      {"heads", s.model.heads},
@@ -57,7 +63,55 @@ nlohmann::json provenance(const Scenario& s, const std::string& compute_descript
                         {"ep", s.parallel.ep},
                         {"micro_batches", s.parallel.micro_batches},
                         {"sequence_parallel", s.parallel.sequence_parallel},
-                        {"gpus", s.ranks()}}}};
+                        {"sp_kind", to_string(s.sp_kind)},
+                        {"global_batch", s.global_batch},
+                        {"gpus", s.ranks()}}},
+          {"fusion", s.fusion.describe()},
+          {"memory", {{"zero_stage", s.memory.zero_stage},
+                      {"recompute", to_string(s.memory.recompute)},
+                      {"flash_attention", s.memory.flash_attention}}}};
+}
+
+// Tokens per second, model TFLOP/s per GPU and MFU: model FLOPs (ModelSpec::model_flops_per_token,
+// 6 x active matmul parameters + attention, per token) over the iteration, per GPU, over the
+// dense peak of each rank's preset.
+nlohmann::json throughput_json(const Scenario& s, const ScenarioRun& run) {
+  const double t = run.result.makespan_s;
+  const double tokens = double(s.global_batch) * s.model.sequence;
+  const double flops = tokens * s.model.model_flops_per_token();
+  const int gpus = static_cast<int>(run.rank_presets.size());
+  double peak = 0;
+  std::map<std::string, double> peaks;
+  for (const auto& preset : run.rank_presets) {
+    if (!peaks.count(preset)) {
+      const HardwarePreset hw = load_hardware_preset(preset);
+      peaks[preset] = hw.vendor_peak_flops > 0 ? hw.vendor_peak_flops : hw.peak_flops;  // the dense peak as the vendor states it
+    }
+    peak += peaks[preset];
+  }
+  const double per_gpu = t > 0 && gpus > 0 ? flops / t / gpus : 0.0;
+  return {{"tokens_per_s", t > 0 ? tokens / t : 0.0},
+          {"sequences_per_s", t > 0 ? s.global_batch / t : 0.0},
+          {"model_flops", flops},
+          {"model_tflops_per_gpu", per_gpu / 1e12},
+          {"mfu", peak > 0 && t > 0 ? flops / t / peak : 0.0},
+          {"peak_flops_per_gpu", gpus > 0 ? peak / gpus : 0.0}};
+}
+
+// Memory per GPU: the largest peak over ranks, whether every rank fits, and each rank's parts.
+nlohmann::json memory_json(const nlohmann::json& pipeline) {
+  nlohmann::json ranks = nlohmann::json::array();
+  for (const auto& r : pipeline["ranks"])
+    ranks.push_back({{"rank", r["rank"]},
+                     {"weights_bytes", r["weights_bytes"]},
+                     {"gradients_bytes", r["gradients_bytes"]},
+                     {"optimizer_bytes", r["optimizer_bytes"]},
+                     {"activations_bytes", r["peak_activation_bytes"]},
+                     {"working_bytes", r["working_bytes"]},
+                     {"peak_bytes", r["peak_memory_bytes"]},
+                     {"capacity_bytes", r["memory_capacity_bytes"]},
+                     {"fits", r["fits"]}});
+  return {{"peak_bytes_max", pipeline["peak_memory_bytes"]}, {"fits", pipeline["fits_memory"]}, {"ranks", std::move(ranks)}};
 }
 
 nlohmann::json report_json(const Scenario& s, const ScenarioRun& run) {
@@ -97,7 +151,13 @@ nlohmann::json report_json(const Scenario& s, const ScenarioRun& run) {
           {"inputs", provenance(s, run.compute_description)}};
   // Opt-in ([output] link_stats = true); the 1000 busiest links at most.
   if (run.result.link_stats) out["link_stats"] = link_stats_json(*run.result.link_stats, 1000);
-  if (run.pipeline) out["pipeline"] = pipeline_report_json(s, run);
+  if (run.pipeline) {
+    out["pipeline"] = pipeline_report_json(s, run);
+    out["global_batch"] = s.global_batch;
+    out["model"] = {{"parameters", s.model.total_parameters()}, {"active_parameters", s.model.total_parameters(true)}};
+    out["throughput"] = throughput_json(s, run);
+    out["memory"] = memory_json(out["pipeline"]);
+  }
   return out;
 }
 
@@ -123,7 +183,19 @@ std::string report_text(const nlohmann::json& r) {
   out += fmt::format("  compute    {}{}\n", in["compute"]["description"].get<std::string>(),
                      in["compute"].value("lowering", "standard") == "standard" ? "" : ", isca25 GEMM lists");
   out += fmt::format("  version    {}\n\n", in["version"].get<std::string>());
-  out += fmt::format("iteration time  {}\n\n", format_duration(r["iteration_time_s"].get<double>()));
+  out += fmt::format("iteration time  {}\n", format_duration(r["iteration_time_s"].get<double>()));
+  if (r.contains("throughput")) {
+    const auto& t = r["throughput"];
+    out += fmt::format("throughput      {:.4g} tokens/s ({} sequences of {} tokens per iteration), {:.1f} model TFLOP/s per GPU, MFU {:.1f}%\n",
+                       t["tokens_per_s"].get<double>(), r["global_batch"].get<int>(), in["model"]["sequence"].get<int>(),
+                       t["model_tflops_per_gpu"].get<double>(), 100 * t["mfu"].get<double>());
+    out += fmt::format("model           {:.4g}B parameters, {:.4g}B active per token\n",
+                       r["model"]["parameters"].get<double>() / 1e9, r["model"]["active_parameters"].get<double>() / 1e9);
+    const auto& m = r["memory"];
+    out += fmt::format("memory          peak {} per GPU (largest over ranks){}\n", format_bytes(m["peak_bytes_max"].get<double>()),
+                       m["fits"].get<bool>() ? "" : ", EXCEEDS some GPU's capacity");
+  }
+  out += "\n";
 
   const auto& ranks = r["ranks"];
   // "of which waiting": exposed communication spent in receives whose send had not started.

@@ -11,7 +11,7 @@
 #include "workloads/isca25_e2e.hpp"
 #include "workloads/model_spec.hpp"
 #include "workloads/parallel_plan.hpp"
-#include "workloads/pipeline_lowering.hpp"
+#include "workloads/step/training_step.hpp"
 #include "workloads/program.hpp"
 
 namespace chimera {
@@ -27,6 +27,11 @@ struct ComputeSpec {
 struct CollectiveSpec {
   CollectiveAlgorithm tp_algorithm = CollectiveAlgorithm::automatic;
   CollectiveAlgorithm dp_algorithm = CollectiveAlgorithm::automatic;
+  CollectiveAlgorithm ep_algorithm = CollectiveAlgorithm::automatic;
+  CollectiveAlgorithm sp_algorithm = CollectiveAlgorithm::automatic;
+  // Gradients reduced per layer as soon as complete (Megatron's --overlap-grad-reduce), or per
+  // stage at the schedule's sync point. Default: on without a [schedule], off with one.
+  std::optional<bool> overlap_grad_reduce;
   Granularity granularity = Granularity::step;
   bool local_reduction = false;  // reduce after each receive at the rank's preset's reduction cost
 };
@@ -53,12 +58,23 @@ struct OutputSpec {
   bool link_stats = false;  // per-link bytes and busy time in the report (platforms/link_stats.hpp)
 };
 
+// [memory]: the memory techniques of the training step.
+struct MemorySpec {
+  int zero_stage = 0;                           // ZeRO 1 (optimizer state), 2 (+ gradients), 3 (+ parameters)
+  RecomputeKind recompute = RecomputeKind::none;  // [schedule] recompute = true is "full"
+  bool flash_attention = false;
+};
+
 struct Scenario {
   std::string file;  // as given on the command line
   std::string title;
   WorkloadSpec workload;
   ModelSpec model;
   ParallelPlan parallel;
+  ContextParallelKind sp_kind = ContextParallelKind::ring;  // [parallel] sp_kind
+  int global_batch = 0;                                     // sequences per iteration: dp x micro_batches x micro_batch
+  FusionSet fusion;                                         // [fusion] pairs
+  MemorySpec memory;
   PlatformSpec platform;
   NetworkSettings network;
   ComputeSpec compute;

@@ -41,6 +41,8 @@ std::string divisors_of(int n) {
   return s;
 }
 
+// [parallel]: GPUs = tp x sp x pp x dp (Megatron-Core's TP x CP x PP x DP); ep is laid over the
+// dp x sp ranks of a stage.
 ParallelPlan read_parallel(TomlTable& t) {
   ParallelPlan p;
   auto degree = [&](const char* key, int& field) {
@@ -56,29 +58,27 @@ ParallelPlan read_parallel(TomlTable& t) {
   auto dp = t.positive_integer("dp");
   if (gpus) {
     int n = static_cast<int>(*gpus);
-    for (auto [key, value] : {std::pair<const char*, int>{"tp", p.tp}, {"pp", p.pp}, {"sp", p.sp}, {"ep", p.ep}})
+    for (auto [key, value] : {std::pair<const char*, int>{"tp", p.tp}, {"pp", p.pp}, {"sp", p.sp}})
       if (n % value != 0)
         throw t.error(t.has(key) ? key : "gpus",
                       fmt::format("{} = {} does not divide the GPU count {}", key, value, n), divisors_of(n));
     if (dp && n % *dp != 0)
       throw t.error("dp", fmt::format("dp = {} does not divide the GPU count {}", *dp, n), divisors_of(n));
-    if (n % (p.tp * p.pp) != 0)
-      throw t.error("gpus", fmt::format("tp x pp = {} does not divide the GPU count {}", p.tp * p.pp, n),
-                    fmt::format("a multiple of {}", p.tp * p.pp));
-    p.dp = dp ? static_cast<int>(*dp) : n / (p.tp * p.pp);
-    if (p.tp * p.pp * p.dp != n)
-      throw t.error("dp", fmt::format("tp x pp x dp = {} x {} x {} = {} is not the GPU count {}", p.tp, p.pp, p.dp,
-                                      p.tp * p.pp * p.dp, n),
-                    fmt::format("dp = {}", n / (p.tp * p.pp)));
+    const int fixed = p.tp * p.sp * p.pp;
+    if (n % fixed != 0)
+      throw t.error("gpus", fmt::format("tp x sp x pp = {} does not divide the GPU count {}", fixed, n),
+                    fmt::format("a multiple of {}", fixed));
+    p.dp = dp ? static_cast<int>(*dp) : n / fixed;
+    if (fixed * p.dp != n)
+      throw t.error("dp", fmt::format("tp x sp x pp x dp = {} x {} x {} x {} = {} is not the GPU count {}", p.tp, p.sp,
+                                      p.pp, p.dp, fixed * p.dp, n),
+                    fmt::format("dp = {}", n / fixed));
   } else if (dp) {
     p.dp = static_cast<int>(*dp);
   }
-  int world = p.world_size();
-  if (world % p.ep != 0)
-    throw t.error("ep", fmt::format("ep = {} does not divide the GPU count {}", p.ep, world), divisors_of(world));
-  if (world % p.sp != 0)
-    throw t.error("sp", fmt::format("sp = {} does not divide the GPU count {}", p.sp, world), divisors_of(world));
-  t.reject_unknown_keys();
+  if ((p.dp * p.sp) % p.ep != 0)
+    throw t.error("ep", fmt::format("ep = {} does not divide the dp x sp = {} x {} ranks it is laid over", p.ep, p.dp, p.sp),
+                  divisors_of(p.dp * p.sp));
   return p;
 }
 
@@ -176,6 +176,9 @@ CollectiveSpec read_collectives(TomlTable& t) {
   };
   algo("tp_algorithm", c.tp_algorithm);
   algo("dp_algorithm", c.dp_algorithm);
+  algo("ep_algorithm", c.ep_algorithm);
+  algo("sp_algorithm", c.sp_algorithm);
+  if (auto o = t.boolean("overlap_grad_reduce")) c.overlap_grad_reduce = *o;
   if (auto g = t.string("granularity", "step, aggregated")) {
     if (*g == "aggregated") c.granularity = Granularity::aggregated;
     else if (*g != "step") throw t.error("granularity", fmt::format("unknown granularity '{}'", *g), "step, aggregated");
@@ -227,6 +230,100 @@ E2EConfig read_e2e(TomlTable& w, const ModelSpec& model) {
   return c;
 }
 
+// `global_batch` (sequences per iteration) instead of, or agreeing with, micro_batches:
+// global_batch = dp x micro_batches x micro_batch.
+void read_global_batch(TomlTable& parallel, Scenario& s) {
+  const int per_step = s.parallel.dp * s.model.micro_batch;
+  if (auto g = parallel.positive_integer("global_batch")) {
+    if (*g % per_step != 0)
+      throw parallel.error("global_batch", fmt::format("{} sequences do not split into dp x micro_batch = {} x {} = {} per micro-batch step",
+                                                       *g, s.parallel.dp, s.model.micro_batch, per_step),
+                           fmt::format("a multiple of {}", per_step));
+    const int n = static_cast<int>(*g / per_step);
+    if (parallel.has("micro_batches") && n != s.parallel.micro_batches)
+      throw parallel.error("global_batch", fmt::format("{} sequences mean {} micro-batches, but micro_batches = {}", *g, n,
+                                                       s.parallel.micro_batches),
+                           fmt::format("global_batch = {}, or drop micro_batches", s.parallel.micro_batches * per_step));
+    s.parallel.micro_batches = n;
+  }
+  s.global_batch = s.parallel.micro_batches * per_step;
+}
+
+// Expert and context parallelism against the model.
+void check_experts_and_context(TomlTable& parallel, const Scenario& s) {
+  const ParallelPlan& p = s.parallel;
+  const ModelSpec& m = s.model;
+  if (p.ep > 1 && !m.moe())
+    throw parallel.error("ep", fmt::format("expert parallelism needs experts, and model {} is dense (experts = 0)", m.name),
+                         "ep = 1, or an MoE model (experts > 0)");
+  if (p.ep > 1 && m.experts % p.ep != 0)
+    throw parallel.error("ep", fmt::format("ep = {} does not divide the {} experts", p.ep, m.experts), divisors_of(m.experts));
+  if (m.sequence % p.sp != 0)
+    throw parallel.error("sp", fmt::format("sp = {} does not divide the sequence of {} tokens", p.sp, m.sequence),
+                         "a divisor of the sequence length");
+  if (p.sp > 1 && s.sp_kind == ContextParallelKind::ulysses &&
+      (m.heads % (p.tp * p.sp) != 0 || m.kv_head_count() % (p.tp * p.sp) != 0))
+    throw parallel.error("sp_kind", fmt::format("Ulysses gives each of the tp x sp = {} ranks whole heads, and {} heads / {} key-value heads do not divide by {}",
+                                                p.tp * p.sp, m.heads, m.kv_head_count(), p.tp * p.sp),
+                         "sp_kind = \"ring\", or tp x sp dividing heads and kv_heads");
+}
+
+// [memory] zero_stage, recompute, flash_attention.
+void read_memory(TomlTable& t, Scenario& s) {
+  if (auto z = t.integer("zero_stage", "0, 1, 2 or 3")) {
+    if (*z < 0 || *z > 3) throw t.error("zero_stage", fmt::format("unknown ZeRO stage {}", *z), "0, 1, 2 or 3");
+    s.memory.zero_stage = static_cast<int>(*z);
+  }
+  if (auto r = t.string("recompute", kRecomputeChoices))
+    if (!parse_recompute_kind(*r, s.memory.recompute))
+      throw t.error("recompute", fmt::format("unknown recomputation '{}'", *r), kRecomputeChoices);
+  if (auto f = t.boolean("flash_attention")) s.memory.flash_attention = *f;
+  t.reject_unknown_keys();
+}
+
+// [fusion] pairs: each pair's two dimensions must be in the plan.
+void read_fusion(TomlTable& t, const TomlTable& parallel, Scenario& s) {
+  auto pairs = t.string_array("pairs", kFusionPairChoices);
+  t.reject_unknown_keys();
+  if (!pairs) return;
+  const ParallelPlan& p = s.parallel;
+  const bool moe = s.model.moe() && p.ep > 1;
+  bool sp = p.sequence_parallel;
+  for (const std::string& name : *pairs) {
+    FusionPair pair;
+    if (!parse_fusion_pair(name, pair)) throw t.error("pairs", fmt::format("unknown pair '{}'", name), kFusionPairChoices);
+    if (pair == FusionPair::tp_sp) sp = true;
+    s.fusion.add(pair);
+  }
+  if (s.fusion.has(FusionPair::tp_sp) && parallel.has("sequence_parallel") && !p.sequence_parallel)
+    throw t.error("pairs", "\"tp+sp\" is Megatron sequence parallelism, and [parallel] sequence_parallel = false",
+                  "drop one of the two");
+  auto need = [&](FusionPair pair, bool ok, const std::string& why, const std::string& valid) {
+    if (s.fusion.has(pair) && !ok)
+      throw t.error("pairs", fmt::format("\"{}\" does not apply to this plan: {}", to_string(pair), why), valid);
+  };
+  need(FusionPair::tp_sp, p.tp > 1, "it needs tensor parallelism (tp > 1)", "tp > 1, or drop it");
+  need(FusionPair::tp_pp, p.tp > 1 && p.pp > 1, "it needs tp > 1 and pp > 1", "tp > 1 and pp > 1, or drop it");
+  need(FusionPair::tp_pp, !sp, "with sequence parallelism the stage boundary already moves shards", "\"pp+sp\" instead");
+  need(FusionPair::tp_ep, p.tp > 1 && moe, "it needs tp > 1 and expert parallelism (ep > 1 on an MoE model)",
+       "tp > 1 and ep > 1, or drop it");
+  need(FusionPair::tp_ep, !sp, "sequence parallelism already reduce-scatters before the experts", "drop it");
+  need(FusionPair::pp_ep, p.pp > 1 && moe, "it needs pp > 1 and expert parallelism (ep > 1 on an MoE model)",
+       "pp > 1 and ep > 1, or drop it");
+  const bool one_pipe = !s.pipeline || (s.pipeline->schedule.kind != ScheduleKind::chimera &&
+                                        s.pipeline->schedule.kind != ScheduleKind::gems);
+  need(FusionPair::pp_ep, one_pipe, "Chimera's and GEMS's two directions give a stage two next stages",
+       "a one-direction schedule (gpipe, 1f1b, interleaved, zb-h1, pipedream)");
+  need(FusionPair::pp_ep, s.model.moe_layer_frequency == 1,
+       "it fuses the combine of a stage's last MoE layer with the boundary, and with moe_layer_frequency > 1 stages end in dense layers",
+       "an MoE model with an MoE block in every layer");
+  need(FusionPair::pp_sp, p.pp > 1 && p.tp > 1 && sp,
+       "it fuses the stage boundary with the next stage's sequence all-gather, which needs pp > 1 and Megatron sequence parallelism",
+       "pp > 1 with sequence_parallel = true (or \"tp+sp\"), or drop it");
+  need(FusionPair::sp_ep, p.sp > 1 && moe, "it needs context parallelism (sp > 1) and expert parallelism (ep > 1 on an MoE model)",
+       "sp > 1 and ep > 1, or drop it");
+}
+
 Scenario read_scenario(TomlTable& root, const std::string& file) {
   Scenario s;
   s.file = file;
@@ -272,6 +369,11 @@ Scenario read_scenario(TomlTable& root, const std::string& file) {
   if (workload) workload->reject_unknown_keys();
   TomlTable parallel = root.require_table("parallel", "a [parallel] table with tp, pp, dp, ...");
   s.parallel = read_parallel(parallel);
+  if (auto k = parallel.string("sp_kind", kContextParallelKindChoices))
+    if (!parse_context_parallel_kind(*k, s.sp_kind))
+      throw parallel.error("sp_kind", fmt::format("unknown context parallelism '{}'", *k), kContextParallelKindChoices);
+  read_global_batch(parallel, s);
+  parallel.reject_unknown_keys();
   read_machine();
 
   // The workload is a Megatron-style layer stack; with a [schedule], pipelined.
@@ -281,16 +383,26 @@ Scenario read_scenario(TomlTable& root, const std::string& file) {
                          fmt::format("pp = 1, or a [schedule] table with kind = {}", kScheduleKindChoices));
   if (s.pipeline && s.compute.lowering != "standard")
     throw root.table("compute")->error("lowering", "the isca25 lowering is implemented for the Megatron workload, not for [schedule] pipelines", "\"standard\"");
-  if (s.parallel.sp > 1)
-    throw parallel.error("sp", "sequence parallelism is not part of the Megatron tensor-parallel workload", "sp = 1");
   if (s.parallel.sequence_parallel && s.parallel.tp == 1)
     throw parallel.error("sequence_parallel", "shards the sequence over the tensor-parallel group, and tp = 1",
                          "tp > 1, or sequence_parallel = false");
   if (s.parallel.sequence_parallel && s.compute.lowering != "standard")
     throw parallel.error("sequence_parallel", "the isca25 lowering charges the research's fixed GEMM lists",
                          "[compute] lowering = \"standard\", or sequence_parallel = false");
-  if (s.parallel.ep > 1)
-    throw parallel.error("ep", "expert parallelism needs an MoE model and workload", "ep = 1");
+  check_experts_and_context(parallel, s);
+  if (auto t = root.table("memory")) read_memory(*t, s);
+  if (s.pipeline && s.pipeline->memory.recompute) {
+    if (root.table("memory") && root.table("memory")->has("recompute") && s.memory.recompute != RecomputeKind::full)
+      throw root.table("schedule")->error("recompute", "[schedule] recompute = true is [memory] recompute = \"full\", and [memory] says otherwise",
+                                          "one of the two");
+    s.memory.recompute = RecomputeKind::full;
+  }
+  if (auto t = root.table("fusion")) read_fusion(*t, parallel, s);
+  if (s.compute.lowering != "standard" &&
+      (s.model.moe() || s.parallel.sp > 1 || !s.fusion.empty() || s.memory.zero_stage > 0 ||
+       s.memory.recompute != RecomputeKind::none || s.memory.flash_attention))
+    throw root.table("compute")->error("lowering", "the isca25 lowering charges the research's fixed GEMM lists of a dense layer stack, without experts, context parallelism, fusion pairs or memory techniques",
+                                       "\"standard\"");
   if (s.model.heads % s.parallel.tp != 0)
     throw parallel.error("tp", fmt::format("tp = {} does not divide the {} attention heads", s.parallel.tp, s.model.heads),
                          divisors_of(s.model.heads));
@@ -300,6 +412,9 @@ Scenario read_scenario(TomlTable& root, const std::string& file) {
   if (s.model.ffn_hidden % s.parallel.tp != 0)
     throw parallel.error("tp", fmt::format("tp = {} does not divide the MLP size {}", s.parallel.tp, s.model.ffn_hidden),
                          "a divisor of ffn_hidden");
+  if (s.model.moe() && s.model.expert_ffn() % s.parallel.tp != 0)
+    throw parallel.error("tp", fmt::format("tp = {} does not divide the expert MLP size {}", s.parallel.tp, s.model.expert_ffn()),
+                         "a divisor of expert_ffn_hidden");
   root.reject_unknown_keys();
   return s;
 }

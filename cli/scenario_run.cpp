@@ -6,7 +6,6 @@
 
 #include "common/input_error.hpp"
 #include "workloads/isca25_e2e.hpp"
-#include "workloads/megatron_lowering.hpp"
 
 namespace chimera {
 namespace {
@@ -31,10 +30,29 @@ class CostModels {
   std::map<std::string, std::unique_ptr<ComputeCostModel>> models_;
 };
 
-// A plan with a [schedule] is lowered by the pipeline lowering; its schedule, partition and
-// memory go to `pipeline` when given.
+// The training step's options from the scenario's tables.
+StepOptions step_options(const Scenario& s) {
+  StepOptions o;
+  o.sequence_parallel = s.parallel.sequence_parallel && s.parallel.tp > 1;
+  o.fusion = s.fusion;
+  if (s.fusion.has(FusionPair::tp_sp)) o.sequence_parallel = true;
+  o.cp_kind = s.sp_kind;
+  o.flash_attention = s.memory.flash_attention;
+  o.recompute = s.memory.recompute;
+  o.zero_stage = s.memory.zero_stage;
+  o.overlap_grad_reduce = s.collectives.overlap_grad_reduce.value_or(!s.pipeline);
+  if (s.pipeline) o.optimizer = s.pipeline->memory.optimizer;
+  parse_lowering_mode(s.compute.lowering, o.compute_lowering);  // validated by the scenario reader
+  o.tp_algorithm = s.collectives.tp_algorithm;
+  o.dp_algorithm = s.collectives.dp_algorithm;
+  o.ep_algorithm = s.collectives.ep_algorithm;
+  o.cp_algorithm = s.collectives.sp_algorithm;
+  return o;
+}
+
+// The Megatron workload: one training step, pipelined by the [schedule] (one stage without).
 std::vector<Program> lower(const Scenario& s, CostModels& models, const std::vector<std::string>& rank_presets,
-                           std::optional<PipelineLowering>* pipeline = nullptr) {
+                           std::optional<TrainingStep>* step = nullptr) {
   if (s.workload.e2e) {  // the research's stage placements; one hardware for every device
     for (const auto& p : rank_presets)
       if (p != rank_presets.front())
@@ -42,28 +60,32 @@ std::vector<Program> lower(const Scenario& s, CostModels& models, const std::vec
                          "a homogeneous platform");
     return lower_isca25_e2e(*s.workload.e2e, models.get(rank_presets.front()), s.compute.lowering == "isca25");
   }
-  if (s.pipeline) {
-    PipelineLoweringInput pin;
-    pin.model = s.model;
-    pin.plan = s.parallel;
-    pin.pipeline = *s.pipeline;
-    pin.tp_algorithm = s.collectives.tp_algorithm;
-    pin.dp_algorithm = s.collectives.dp_algorithm;
-    pin.cost_model_of = [&](int rank) -> const ComputeCostModel& { return models.get(rank_presets.at(rank)); };
-    PipelineLowering pl = lower_pipeline(pin);
-    std::vector<Program> programs = std::move(pl.programs);
-    pl.programs.clear();
-    if (pipeline) *pipeline = std::move(pl);
-    return programs;
-  }
-  LoweringInput in;
+  StepInput in;
   in.model = s.model;
-  in.plan = s.parallel;
-  in.tp_algorithm = s.collectives.tp_algorithm;
-  in.dp_algorithm = s.collectives.dp_algorithm;
-  parse_lowering_mode(s.compute.lowering, in.compute_lowering);  // validated by the scenario reader
-  in.cost_model_of = [&](int rank) -> const ComputeCostModel& { return models.get(rank_presets.at(rank)); };
-  return lower_megatron(in);
+  in.layout = StepLayout::uniform(s.parallel, s.model.micro_batch);
+  if (s.pipeline) in.schedule = s.pipeline->schedule;
+  in.schedule.micro_batches = s.parallel.micro_batches;
+  in.options = step_options(s);
+  LayerSharding shard;
+  shard.tp = s.parallel.tp, shard.ep = s.parallel.ep, shard.cp = s.parallel.sp;
+  shard.cp_kind = s.sp_kind;
+  shard.mode = in.options.compute_lowering;
+  shard.sequence_parallel = in.options.sequence_parallel;
+  shard.flash_attention = s.memory.flash_attention;
+  KernelCosts costs(
+      s.model, shard, [&](int rank) -> const ComputeCostModel& { return models.get(rank_presets.at(rank)); },
+      [&](int rank) { return in.layout.samples_of(rank); });
+  in.costs = &costs;
+  TrainingStep t;
+  try {
+    t = lower_training_step(in);
+  } catch (const std::invalid_argument& e) {
+    throw InputError({s.file}, "parallel", e.what(), "a plan the model and schedule can run");
+  }
+  std::vector<Program> programs = std::move(t.programs);
+  t.programs.clear();
+  if (step) *step = std::move(t);
+  return programs;
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 #include "actors/timeline_stats.hpp"
 #include "cli/scenario.hpp"
 #include "compute/cost_model.hpp"
-#include "workloads/pipeline_lowering.hpp"
+#include "workloads/step/training_step.hpp"
 
 namespace chimera {
 
@@ -19,9 +19,9 @@ struct ScenarioRun {
   std::vector<RankTimeStats> stats;
   std::vector<std::string> rank_presets;  // hardware preset of each rank
   std::string compute_description;        // cost model(s) used
-  // Set when a [schedule] lowered the plan: the schedule, partition and memory per stage
-  // (its programs are moved into `programs`).
-  std::optional<PipelineLowering> pipeline;
+  // The training step (Megatron workload): schedule, partition, memory per stage (its
+  // programs are moved into `programs`).
+  std::optional<TrainingStep> pipeline;
 };
 
 // Lowers the scenario without running the engine (for `chimera-sim program`): every rank gets

@@ -14,7 +14,7 @@
 #include "common/toml_reader.hpp"
 #include "workloads/model_spec.hpp"
 #include "workloads/parallel_plan.hpp"
-#include "workloads/pipeline_lowering.hpp"
+#include "workloads/step/training_step.hpp"
 
 namespace chimera {
 

@@ -14,7 +14,7 @@
 #include "compute/hardware_preset.hpp"
 #include "workloads/parallel_plan.hpp"
 #include "version.hpp"
-#include "workloads/pipeline_lowering.hpp"
+#include "workloads/step/training_step.hpp"
 
 namespace chimera {
 
@@ -96,7 +96,7 @@ ModelInputs inputs_for(const TuneSetup& setup, const PipelineCandidate& c) {
   plan.tp = c.tp, plan.pp = c.schedule.stages, plan.dp = c.dp;
   if (plan.pp > 1) in.p2p = setup.routes.at(rank_of(plan, {0, 0, 1}));
   const PipelineSchedule sched = make_schedule(c.schedule);
-  in.allreduce = worst_route(setup.routes, stage_replica_group(plan, sched, 0, 0));
+  in.allreduce = worst_route(setup.routes, stage_replica_group(StepLayout::uniform(plan, 1), sched, 0, 0));
   std::vector<int> tp_group;
   for (int t = 0; t < c.tp; ++t) tp_group.push_back(t);
   in.tensor = worst_route(setup.routes, tp_group);

@@ -6,8 +6,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "workloads/megatron_lowering.hpp"
-#include "workloads/pipeline_lowering.hpp"
+#include "workloads/step/training_step.hpp"
 #include "workloads/schedules/unit_executor.hpp"
 #include "workloads/schedules/validate.hpp"
 

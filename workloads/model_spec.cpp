@@ -36,6 +36,13 @@ void apply(TomlTable& t, ModelSpec& m, bool require_shape) {
     m.mlp = *v;
   }
   if (auto v = t.boolean("bias")) m.bias = *v;
+  if (auto v = t.boolean("causal")) m.causal = *v;
+  if (auto v = t.boolean("tie_embeddings")) m.tie_embeddings = *v;
+  if (auto v = t.string("positions", "\"learned\" or \"rotary\"")) {
+    if (*v != "learned" && *v != "rotary")
+      throw t.error("positions", fmt::format("unknown position embedding '{}'", *v), "\"learned\" or \"rotary\"");
+    m.positions = *v;
+  }
   set_int("micro_batch", m.micro_batch, false, 1, "sequences per micro-batch, >= 1");
   set_int("bytes_per_element", m.bytes_per_element, false, 1, "1, 2 (fp16/bf16) or 4 (fp32)");
   set_int("experts", m.experts, false, 0, "number of experts per MoE layer (0 = dense)");
@@ -44,7 +51,14 @@ void apply(TomlTable& t, ModelSpec& m, bool require_shape) {
     if (*v <= 0) throw t.error("capacity_factor", "must be positive", "a number > 0, typically 1 to 2");
     m.capacity_factor = *v;
   }
+  set_int("expert_ffn_hidden", m.expert_ffn_hidden, false, 1, "inner size of each expert's MLP, >= 1");
+  set_int("shared_experts", m.shared_experts, false, 0, "experts every token uses, >= 0");
+  set_int("moe_layer_frequency", m.moe_layer_frequency, false, 1, "every n-th layer is MoE, >= 1");
+  set_int("first_dense_layers", m.first_dense_layers, false, 0, "leading dense layers, >= 0");
   if (m.ffn_hidden == 0) m.ffn_hidden = 4 * m.hidden;
+  if (m.experts == 0)
+    for (const char* key : {"expert_ffn_hidden", "shared_experts", "moe_layer_frequency", "first_dense_layers"})
+      if (t.has(key)) throw t.error(key, "an MoE setting for a dense model (experts = 0)", "set experts > 0, or drop it");
   if (m.heads % m.kv_head_count() != 0)
     throw t.error("kv_heads", fmt::format("{} key/value heads do not divide the {} heads", m.kv_head_count(), m.heads),
                   "a divisor of heads");
@@ -61,13 +75,55 @@ void apply(TomlTable& t, ModelSpec& m, bool require_shape) {
 
 }  // namespace
 
-double ModelSpec::parameters_per_layer() const {
-  const double h = hidden, f = ffn_hidden, b = bias ? 1 : 0;
+namespace {
+double norm_parameters(const ModelSpec& m) { return (m.bias ? 2.0 : 1.0) * m.hidden; }  // scale (and shift)
+}  // namespace
+
+// One MLP of inner size f: gate+up and down (gated), or fc1 and fc2, with their biases.
+double ModelSpec::mlp_parameters(double f) const {
+  const double h = hidden, b = bias ? 1 : 0;
+  return gated_mlp() ? 3 * h * f + b * (2 * f + h) : 2 * h * f + b * (f + h);
+}
+
+double ModelSpec::attention_parameters() const {
+  const double h = hidden, b = bias ? 1 : 0;
   const double qkv = h + 2.0 * kv_width();  // Q, K, V columns
-  double attention = h * qkv + h * h + b * (qkv + h);                       // QKV and output projections
-  double mlp = gated_mlp() ? 3 * h * f + b * (2 * f + h) : 2 * h * f + b * (f + h);  // gate+up and down, or fc1 and fc2
-  double norms = (bias ? 4 : 2) * h;  // two layer norms (scale and shift), or two RMSNorm scales
-  return attention + mlp + norms;
+  return h * qkv + h * h + b * (qkv + h) + 2 * norm_parameters(*this);
+}
+
+double ModelSpec::parameters_per_layer() const { return attention_parameters() + mlp_parameters(ffn_hidden); }
+
+int ModelSpec::moe_layers() const {
+  int n = 0;
+  for (int l = 0; l < layers; ++l) n += is_moe_layer(l);
+  return n;
+}
+
+double ModelSpec::layer_parameters(int l, bool active) const {
+  if (!is_moe_layer(l)) return parameters_per_layer();
+  const double expert = mlp_parameters(expert_ffn());
+  const double routed = (active ? top_k : experts) * expert;
+  const double router = double(hidden) * experts;
+  return attention_parameters() + router + routed + shared_experts * expert;
+}
+
+double ModelSpec::embedding_parameters() const {
+  return double(vocab) * hidden + (positions == "learned" ? double(sequence) * hidden : 0.0);
+}
+
+double ModelSpec::lm_head_parameters() const {
+  return norm_parameters(*this) + (tie_embeddings ? 0.0 : double(vocab) * hidden);
+}
+
+double ModelSpec::model_flops_per_token() const {
+  const double matmul = total_parameters(true) - embedding_parameters() + (tie_embeddings ? double(vocab) * hidden : 0.0);
+  return 6.0 * matmul + 12.0 * layers * hidden * double(sequence);
+}
+
+double ModelSpec::total_parameters(bool active) const {
+  double total = embedding_parameters() + lm_head_parameters();
+  for (int l = 0; l < layers; ++l) total += layer_parameters(l, active);
+  return total;
 }
 
 std::vector<std::string> zoo_model_names() { return embedded_names("workloads/models", ".toml"); }

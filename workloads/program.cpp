@@ -85,9 +85,13 @@ GroupPtr make_group(std::vector<int> ranks, std::vector<int> shape) {
 }
 
 double Kernel::flops() const {
-  return kind == Kind::gemm ? 2.0 * static_cast<double>(m) * static_cast<double>(n) *
-                                  static_cast<double>(k) * static_cast<double>(batch)
-                            : 0.0;
+  const double mnkb = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) * static_cast<double>(batch);
+  switch (kind) {
+    case Kind::gemm: return 2.0 * mnkb;
+    case Kind::attention: return (backward ? 10.0 : 4.0) * mnkb * (causal ? 0.5 : 1.0);
+    case Kind::elementwise: return 0.0;
+  }
+  return 0.0;
 }
 
 OpIndex Program::add(Op op) {
@@ -204,6 +208,10 @@ std::string format_program(const Program& p) {
         if (k.kind == Kernel::Kind::gemm)
           out += fmt::format("{:>26}gemm {:<16} batch {} m {} n {} k {}  {}\n", "", k.name, k.batch, k.m, k.n, k.k,
                              format_duration(k.seconds));
+        else if (k.kind == Kernel::Kind::attention)
+          out += fmt::format("{:>26}attention {:<11} heads {} queries {} keys {} dim {}{}{}  {}\n", "", k.name, k.batch,
+                             k.m, k.n, k.k, k.causal ? " causal" : "", k.backward ? " backward" : "",
+                             format_duration(k.seconds));
         else
           out += fmt::format("{:>26}elementwise {:<10} {}  {}\n", "", k.name, format_bytes(k.bytes),
                              format_duration(k.seconds));
@@ -236,6 +244,10 @@ nlohmann::json program_to_json(const Program& p) {
             if (k.kind == Kernel::Kind::gemm) {
               kj["type"] = "gemm";
               kj["m"] = k.m, kj["n"] = k.n, kj["k"] = k.k, kj["batch"] = k.batch;
+            } else if (k.kind == Kernel::Kind::attention) {
+              kj["type"] = "attention";
+              kj["heads"] = k.batch, kj["queries"] = k.m, kj["keys"] = k.n, kj["head_dim"] = k.k;
+              kj["causal"] = k.causal, kj["backward"] = k.backward;
             } else {
               kj["type"] = "elementwise";
               kj["bytes"] = k.bytes;

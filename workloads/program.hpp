@@ -65,16 +65,21 @@ struct Group {
 using GroupPtr = std::shared_ptr<const Group>;
 GroupPtr make_group(std::vector<int> ranks, std::vector<int> shape = {});
 
-// One piece of work of a compute op: a GEMM (batch x [m x k] * [k x n]) or a memory-bound
-// element-wise kernel that moves `bytes` through DRAM.
+// One piece of work of a compute op: a GEMM (batch x [m x k] * [k x n]), a memory-bound
+// element-wise kernel that moves `bytes` through DRAM, or a fused attention core
+// (FlashAttention: `batch` heads of m queries against n keys of dimension k).
 struct Kernel {
-  enum class Kind : std::uint8_t { gemm, elementwise };
+  enum class Kind : std::uint8_t { gemm, elementwise, attention };
   Kind kind = Kind::gemm;
   std::string name;
   std::int64_t m = 0, n = 0, k = 0, batch = 1;
   double bytes = 0;       // elementwise: DRAM traffic
   double seconds = 0;     // cost on this rank's hardware
-  double flops() const;   // 2*m*n*k*batch for GEMMs
+  bool causal = false;    // attention: the upper triangle is skipped
+  bool backward = false;  // attention: the backward (scores recomputed, dQ, dK, dV)
+  // 2*m*n*k*batch for GEMMs; attention: 4 m n k batch forward (two GEMMs), 10 backward (five),
+  // halved when causal.
+  double flops() const;
 };
 using KernelList = std::shared_ptr<const std::vector<Kernel>>;
 

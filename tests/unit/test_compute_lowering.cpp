@@ -12,7 +12,7 @@
 
 #include "compute/hardware_preset.hpp"
 #include "compute/systolic_model.hpp"
-#include "workloads/megatron_lowering.hpp"
+#include "workloads/step/training_step.hpp"
 #include "workloads/transformer_kernels.hpp"
 
 using namespace chimera;
@@ -248,17 +248,22 @@ TEST_CASE("compute: new zoo entries carry the research's model configs") {
   CHECK(big.heads == 32);
 }
 
-TEST_CASE("compute: Megatron lowering charges the isca25 GEMM lists at 1/tp per rank") {
+TEST_CASE("compute: the training step charges the isca25 GEMM lists at 1/tp per rank") {
   // GPT-2 medium forward attention on the isca25 array: xqkv 12*1534-1, QKT 1534-1,
   // QKTV 4*766-1, cproj 4*1534-1 cycles = 29138 cycles at 1 GHz, halved on each of 2 ranks.
   SystolicCostModel model(load_hardware_preset("isca25"));
-  LoweringInput in;
+  StepInput in;
   in.model = at_seq("gpt2-medium", 256);
   in.model.layers = 1;
-  in.plan.tp = 2;
-  in.compute_lowering = LoweringMode::isca25;
-  in.cost_model_of = [&](int) -> const ComputeCostModel& { return model; };
-  auto programs = lower_megatron(in);
+  ParallelPlan plan;
+  plan.tp = 2;
+  in.layout = StepLayout::uniform(plan, in.model.micro_batch);
+  in.options.compute_lowering = LoweringMode::isca25;
+  LayerSharding shard;
+  shard.tp = 2, shard.mode = LoweringMode::isca25;
+  KernelCosts costs(in.model, shard, [&](int) -> const ComputeCostModel& { return model; }, [](int) { return 1; });
+  in.costs = &costs;
+  auto programs = lower_training_step(in).programs;
   REQUIRE(programs.size() == 2);
   bool found = false;
   for (const Op& op : programs[1].ops())

@@ -125,14 +125,14 @@ TEST_CASE("lower_plan: two stages (dp2 tp2 layers 0-1, dp1 tp2 layers 2-3), M = 
   };
   CHECK(ops_named(r0, "batch.gen").size() == 2);
   close(ops_named(r0, "batch.gen"), 0.5);
-  close(ops_named(r0, "embed.fwd"), 6.0 / 3);
+  close(ops_named(r0, "embedding.fwd"), 6.0 / 3);
   close(ops_named(r0, "attn.fwd"), 24.0 / 6);
   close(ops_named(r0, "mlp.fwd"), 24.0 / 6);
-  close(ops_named(r0, "mlp.bwd"), 24.0 / 3);
-  close(ops_named(r0, "attn.bwd"), 24.0 / 3);
-  close(ops_named(r0, "embed.bwd"), 6.0 * 2 / 3);
+  close(ops_named(r0, "mlp.bwd.ig"), 24.0 / 3);
+  close(ops_named(r0, "attn.bwd.ig"), 24.0 / 3);
+  close(ops_named(r0, "embedding.bwd.ig"), 6.0 * 2 / 3);
   close(ops_named(r0, "optimizer"), 8.0 / 2 * 2 / 4);  // optimizer / tp x n_s / L
-  CHECK(ops_named(r0, "head.fwd").empty());
+  CHECK(ops_named(r0, "lm_head.fwd").empty());
   CHECK(ops_named(r0, "fb.sync").empty());
   // TP all-reduces per micro-batch: embedding fwd, attention and MLP fwd and bwd = 5.
   auto tp = ops_named(r0, "tp.allreduce");
@@ -171,12 +171,12 @@ TEST_CASE("lower_plan: two stages (dp2 tp2 layers 0-1, dp1 tp2 layers 2-3), M = 
   const Program& r4 = out.programs[4];
   // Layer times at (A100, tp 2, bs 4): transformer 48 ms, head 6 ms; fb_sync 8 ms.
   close(ops_named(r4, "attn.fwd"), 48.0 / 6);
-  close(ops_named(r4, "head.fwd"), 6.0 / 3);
-  close(ops_named(r4, "head.bwd"), 6.0 * 2 / 3);
+  close(ops_named(r4, "lm_head.fwd"), 6.0 / 3);
+  close(ops_named(r4, "lm_head.bwd.ig"), 6.0 * 2 / 3);
   close(ops_named(r4, "fb.sync"), 8.0);
   CHECK(ops_named(r4, "fb.sync").size() == 2);
   CHECK(ops_named(r4, "batch.gen").empty());
-  CHECK(ops_named(r4, "embed.fwd").empty());
+  CHECK(ops_named(r4, "embedding.fwd").empty());
   CHECK(ops_named(r4, "dp.allreduce").empty());
   // attention, MLP fwd and bwd, head bwd: 5 per micro-batch over {4, 5}, 4 samples each.
   auto tp4 = ops_named(r4, "tp.allreduce");
@@ -216,7 +216,7 @@ TEST_CASE("lower_plan: tp 1 has no TP all-reduce, dp 1 no DP all-reduce, an empt
   CHECK(relay.count(OpKind::recv) == 2);
   CHECK(relay.count(OpKind::send) == 2);
   // Layer times at (A100, tp 1, bs 4) are 2x the tp-2 ones: embedding 24 ms.
-  CHECK(ops_named(out.programs[0], "embed.fwd")[0]->duration_s == doctest::Approx(24.0 / 3 * 1e-3));
+  CHECK(ops_named(out.programs[0], "embedding.fwd")[0]->duration_s == doctest::Approx(24.0 / 3 * 1e-3));
 }
 
 TEST_CASE("lower_plan: a profile the plan needs but the set lacks is an input error naming it") {

@@ -1,10 +1,12 @@
 #pragma once
-// Memory per rank of a pipeline-parallel transformer: weights, gradients, optimizer state
-// (mixed-precision Adam by default), and activations per micro-batch per stage from the
-// transformer activation formula of Korthikanti et al. ("Reducing Activation Recomputation in
-// Large Transformer Models", MLSys'23, §4), with or without full recomputation. The peak of
-// the activations comes from a simulated timeline (live from the start of a micro-batch's
-// forward to the end of its backward), not from a formula.
+// Memory per rank of a transformer training step: weights, gradients, optimizer state
+// (mixed-precision Adam by default; sharded over the data-parallel ranks by ZeRO stage 1, 2, 3),
+// and activations per micro-batch per stage from the transformer activation formula of
+// Korthikanti et al. ("Reducing Activation Recomputation in Large Transformer Models", MLSys'23,
+// §4), generalised to grouped-query attention, gated MLPs, experts and context parallelism, with
+// full, selective or no recomputation and with or without FlashAttention. The peak of the
+// activations comes from a simulated timeline (live from the start of a micro-batch's forward
+// to the end of its backward), not from a formula.
 #include <string>
 #include <vector>
 
@@ -24,6 +26,19 @@ struct MemoryOptions {
   bool recompute = false;  // full activation recomputation: keep only each layer's input
   bool sequence_parallel = false;  // Megatron sequence parallelism: the replicated part is split over tp too
   OptimizerKind optimizer = OptimizerKind::adam;
+  // Selective recomputation (Korthikanti et al. §5): the attention core (softmax, its dropout)
+  // is recomputed, its s^2 tensors are not kept.
+  bool selective = false;
+  // FlashAttention keeps no s x s tensor either, only the softmax statistics (fp32, per row).
+  bool flash_attention = false;
+  int cp = 1;  // context parallelism: each rank holds s/cp of the sequence
+  int ep = 1;  // expert parallelism: E/ep experts per rank
+  // ZeRO: 1 optimizer state, 2 also gradients, 3 also parameters sharded over the ranks that
+  // hold the same parameters: `dense_shards` (dp x cp, x workers holding the stage) and
+  // `expert_shards` (dp x cp / ep, ...).
+  int zero_stage = 0;
+  int dense_shards = 1, expert_shards = 1;
+  int stages_total = 0;  // pipeline stages (0: the partition's); a tied LM head is a copy when > 1
 };
 
 // Bytes of state per parameter. Model precision e = bytes_per_element:
@@ -47,14 +62,19 @@ double lm_head_parameters(const ModelSpec& m);
 // for e = 2 (the paper's eq. 2 and its tensor-parallel form). Full recomputation keeps the
 // layer input only: e*s*b*h.
 double layer_activation_bytes(const ModelSpec& m, int tp, bool recompute, bool sequence_parallel = false);
+// The general form: layer `l` (dense or MoE) under the options.
+double layer_activation_bytes(const ModelSpec& m, int layer, int tp, const MemoryOptions& o);
 
 struct StageMemory {
   int stage = 0, first_layer = 0, layers = 0;
   bool embedding = false, lm_head = false;
-  double parameters = 0;        // on one tensor-parallel rank
-  StateBytes state;             // weights, gradients, optimizer of those parameters
-  double activation_bytes = 0;  // kept per in-flight micro-batch
-  double working_bytes = 0;     // transient during a backward (one recomputed layer's activations)
+  double parameters = 0;         // on one tensor-parallel rank (routed experts: its E/ep)
+  double expert_parameters = 0;  // of which routed experts
+  StateBytes state;              // weights, gradients, optimizer of those parameters (ZeRO-sharded)
+  double activation_bytes = 0;   // kept per in-flight micro-batch
+  // Transient: one recomputed layer's activations (full recomputation), ZeRO-3's gathered
+  // parameters of two layers (the one computing and the one prefetched).
+  double working_bytes = 0;
 };
 
 // Stage 0 holds the embeddings, the last stage the LM head (a tied copy) and its logits.

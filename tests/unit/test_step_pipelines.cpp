@@ -1,52 +1,32 @@
-// Pipeline lowering: programs per rank from a schedule (engine-free checks of their shape).
+// Pipeline schedules through the one training-step lowering: programs per rank (engine-free
+// checks of their shape).
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <set>
 #include <string>
 
-#include "compute/cost_model.hpp"
-#include "workloads/megatron_lowering.hpp"
-#include "workloads/pipeline_lowering.hpp"
+#include "tests/unit/step_test_util.hpp"
 
 using namespace chimera;
 
+using namespace chimera::test;
+
 namespace {
 
-ModelSpec small_model() {
-  ModelSpec m;
-  m.layers = 8, m.hidden = 256, m.heads = 8, m.ffn_hidden = 1024, m.vocab = 1000, m.sequence = 128, m.micro_batch = 2;
-  return m;
-}
-
-struct FixedCost : ComputeCostModel {
-  double gemm_seconds(std::int64_t, std::int64_t, std::int64_t, std::int64_t, int) const override { return 1e-3; }
-  double elementwise_seconds(double) const override { return 1e-6; }
-  std::string describe() const override { return "fixed"; }
-};
-
-PipelineLowering lower(ScheduleKind kind, int tp, int pp, int dp, int N, bool recompute = false,
-                       bool sequence_parallel = false) {
-  static FixedCost cost;
-  PipelineLoweringInput in;
-  in.model = small_model();
-  in.plan.tp = tp, in.plan.pp = pp, in.plan.dp = dp, in.plan.micro_batches = N;
-  in.plan.sequence_parallel = sequence_parallel;
-  in.pipeline.schedule.kind = kind;
-  if (kind == ScheduleKind::interleaved) in.pipeline.schedule.chunks = 2;
-  in.pipeline.memory.recompute = recompute;
-  in.cost_model_of = [](int) -> const ComputeCostModel& { return cost; };
-  return lower_pipeline(in);
-}
-
-std::size_t count_named(const Program& p, const std::string& name) {
-  return std::count_if(p.ops().begin(), p.ops().end(), [&](const Op& o) { return name == o.name; });
+TrainingStep lower(ScheduleKind kind, int tp, int pp, int dp, int N, bool recompute = false, bool sequence_parallel = false) {
+  Plan plan;
+  plan.tp = tp, plan.pp = pp, plan.dp = dp, plan.micro_batches = N, plan.schedule = kind;
+  plan.options.recompute = recompute ? RecomputeKind::full : RecomputeKind::none;
+  plan.options.sequence_parallel = sequence_parallel;
+  plan.options.overlap_grad_reduce = false;  // pipelines reduce a stage's gradients at the schedule's sync point
+  return lower_step(small_model(), plan);
 }
 
 }  // namespace
 
 TEST_CASE("1f1b over two stages: one compute op per pass with sends and receives and no gradient sync without dp") {
-  PipelineLowering l = lower(ScheduleKind::one_f_one_b, 1, 2, 1, 3);
+  TrainingStep l = lower(ScheduleKind::one_f_one_b, 1, 2, 1, 3);
   REQUIRE(l.programs.size() == 2);
   for (const Program& p : l.programs) CHECK(check_program(p).empty());
   const Program& first = l.programs[0];
@@ -84,7 +64,7 @@ TEST_CASE("1f1b over two stages: one compute op per pass with sends and receives
 }
 
 TEST_CASE("chimera with two replicas: rank layout and gradient groups of 2W ranks in sync order") {
-  PipelineLowering l = lower(ScheduleKind::chimera, 1, 4, 2, 4);
+  TrainingStep l = lower(ScheduleKind::chimera, 1, 4, 2, 4);
   REQUIRE(l.programs.size() == 8);
   // rank = d + 2 w: worker w of replica d. Stage 0 lives on worker 0 (down) and 3 (up).
   auto groups = [&](int rank) {
@@ -111,7 +91,7 @@ TEST_CASE("chimera with two replicas: rank layout and gradient groups of 2W rank
 }
 
 TEST_CASE("tensor parallelism inside a stage: per-layer ops and Megatron's all-reduces") {
-  PipelineLowering l = lower(ScheduleKind::gpipe, 2, 2, 1, 2);
+  TrainingStep l = lower(ScheduleKind::gpipe, 2, 2, 1, 2);
   REQUIRE(l.programs.size() == 4);
   // Rank 0 = tp 0 of worker 0 (stage 0: embedding + 4 layers). Forward per micro-batch:
   // embedding + 4 x (attention, mlp), each followed by a tensor-parallel all-reduce.
@@ -135,8 +115,8 @@ TEST_CASE("tensor parallelism inside a stage: per-layer ops and Megatron's all-r
 // the embedding's (unreduced) input gradient. Stage 1 mirrors it with the LM head: forward
 // 8 x (AG, block, RS) + AG before the head; backward head RS + 8 x (AG, block, RS).
 TEST_CASE("sequence parallel: reduce-scatter and all-gather instead of all-reduce, 1/tp at stage boundaries") {
-  PipelineLowering base = lower(ScheduleKind::gpipe, 2, 2, 1, 2);
-  PipelineLowering sp = lower(ScheduleKind::gpipe, 2, 2, 1, 2, false, true);
+  TrainingStep base = lower(ScheduleKind::gpipe, 2, 2, 1, 2);
+  TrainingStep sp = lower(ScheduleKind::gpipe, 2, 2, 1, 2, false, true);
   const double P = 2.0 * 128 * 256 * 2;  // micro-batch x sequence x hidden x bytes
   for (int rank = 0; rank < 4; ++rank) {
     CAPTURE(rank);
@@ -146,6 +126,9 @@ TEST_CASE("sequence parallel: reduce-scatter and all-gather instead of all-reduc
     CHECK(count_named(s, "tp.allreduce") == 0);
     CHECK(count_named(s, "tp.reducescatter") == (9 + 8) * 2);
     CHECK(count_named(s, "tp.allgather") == (9 + 8) * 2);
+    // Megatron's backward all-gather of each block's input for its weight gradient: 8 blocks
+    // on stage 0, 8 blocks and the LM head on stage 1, per micro-batch.
+    CHECK(count_named(s, "tp.allgather.input") == (rank < 2 ? 8 : 9) * 2);
     CHECK(count_named(b, "tp.allreduce") == (9 + 8) * 2);
     for (const Op& o : s.ops()) {
       if (o.kind == OpKind::send || o.kind == OpKind::recv) CHECK(o.bytes == P / 2);
@@ -170,8 +153,8 @@ TEST_CASE("sequence parallel: reduce-scatter and all-gather instead of all-reduc
 }
 
 TEST_CASE("data parallel pipedream all-reduces a stage's gradients after every backward, 2bw once") {
-  PipelineLowering p = lower(ScheduleKind::pipedream, 1, 2, 2, 4);
-  PipelineLowering b = lower(ScheduleKind::pipedream_2bw, 1, 2, 2, 4);
+  TrainingStep p = lower(ScheduleKind::pipedream, 1, 2, 2, 4);
+  TrainingStep b = lower(ScheduleKind::pipedream_2bw, 1, 2, 2, 4);
   for (int rank = 0; rank < 4; ++rank) {
     CAPTURE(rank);
     CHECK(check_program(p.programs[rank]).empty());
@@ -181,7 +164,7 @@ TEST_CASE("data parallel pipedream all-reduces a stage's gradients after every b
 }
 
 TEST_CASE("recomputation re-runs the forward before each backward and zb-h1 splits weight gradients") {
-  PipelineLowering r = lower(ScheduleKind::one_f_one_b, 1, 2, 1, 2, true);
+  TrainingStep r = lower(ScheduleKind::one_f_one_b, 1, 2, 1, 2, true);
   const Program& p = r.programs[1];
   CHECK(count_named(p, "recompute") == 2);
   double fwd = 0, rec = 0;
@@ -192,12 +175,12 @@ TEST_CASE("recomputation re-runs the forward before each backward and zb-h1 spli
   CHECK(rec == fwd);
   CHECK(r.stages[1].activation_bytes < lower(ScheduleKind::one_f_one_b, 1, 2, 1, 2).stages[1].activation_bytes);
 
-  PipelineLowering z = lower(ScheduleKind::zb_h1, 1, 2, 1, 3);
+  TrainingStep z = lower(ScheduleKind::zb_h1, 1, 2, 1, 3);
   CHECK(count_named(z.programs[0], "bwd.ig") == 3);
   CHECK(count_named(z.programs[0], "bwd.wg") == 3);
   CHECK(count_named(z.programs[0], "bwd") == 0);
   // With fixed costs (1 ms per GEMM) the split adds up to the full backward.
-  PipelineLowering f = lower(ScheduleKind::one_f_one_b, 1, 2, 1, 3);
+  TrainingStep f = lower(ScheduleKind::one_f_one_b, 1, 2, 1, 3);
   double full = 0, ig = 0, wg = 0;
   for (const Op& o : f.programs[0].ops())
     if (std::string(o.name) == "bwd") full = o.duration_s;
@@ -209,7 +192,7 @@ TEST_CASE("recomputation re-runs the forward before each backward and zb-h1 spli
 }
 
 TEST_CASE("interleaved: each worker holds v stages with a channel per chunk boundary") {
-  PipelineLowering l = lower(ScheduleKind::interleaved, 1, 2, 1, 4);
+  TrainingStep l = lower(ScheduleKind::interleaved, 1, 2, 1, 4);
   CHECK(l.schedule.stage_count == 4);
   CHECK(l.partition.layers == std::vector<int>{2, 2, 2, 2});
   CHECK(l.rank_memory[0].stages == std::vector<int>{0, 2});
