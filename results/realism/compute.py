@@ -37,8 +37,8 @@ PRESET = "h200"
 E = 2  # bf16 bytes per element
 
 
-def rows(name):
-    with open(os.path.join(DATA, name), newline="") as f:
+def rows(name, run=""):
+    with open(os.path.join(DATA, run, name), newline="") as f:
         return list(csv.DictReader(f))
 
 
@@ -126,14 +126,23 @@ def attention_units(bh, s, block, causal, u0, sms):
     return max((pairs + u0 * bh * n) / sms, n + u0)
 
 
-def attention_pred(r, p, peak, sms, ovh):
+def accumulation_bytes(r):
+    """The measurement calls backward repeatedly, so q.grad, k.grad and v.grad accumulate: one add
+    kernel each (read both, write one), in the measured fwd+bwd time (kernels.csv shows them)."""
+    b, h, kvh, s, d = (int(r[x]) for x in ("batch", "heads", "kv_heads", "sequence", "head_dim"))
+    return [3 * b * h * s * d * E, 3 * b * kvh * s * d * E, 3 * b * kvh * s * d * E]
+
+
+def attention_pred(r, p, peak, sms, ovh, ew):
+    """ew: (bandwidth, floor) of the element-wise kernels, for the accumulation adds."""
     fe, be, ce, u0, ff, bf = p
     bh, s, d, c = int(r["batch"]) * int(r["heads"]), int(r["sequence"]), int(r["head_dim"]), r["causal"] == "1"
     units = attention_units(bh, s, 128, c, u0, sms)
     rate = peak / sms * (ce if c else 1)
     fwd = max(ff, ovh + units * 4 * 128 * 128 * d / (rate * fe))
     bwd = max(bf, ovh + units * 2.5 * 4 * 128 * 128 * d / (rate * be))
-    return fwd if r["pass"] == "fwd" else fwd + bwd
+    adds = sum(max(ew[1], ovh + x / ew[0]) for x in accumulation_bytes(r))
+    return fwd if r["pass"] == "fwd" else fwd + bwd + adds
 
 
 # ---------------------------------------------------------------------------- layers
@@ -216,6 +225,17 @@ def kernel_seconds(sim, kind, args):
     return sim.attention(bh, s, d, causal, pass_)["seconds"]
 
 
+def attention_seconds(sim, r):
+    """chimera-sim's time of a row of attention.csv: the forward, or forward + backward + the three
+    gradient-accumulation adds of the measurement."""
+    bh, s, d, c = int(r["batch"]) * int(r["heads"]), int(r["sequence"]), int(r["head_dim"]), r["causal"] == "1"
+    t = sim.attention(bh, s, d, c, "forward")["seconds"]
+    if r["pass"] == "fwd+bwd":
+        t += sim.attention(bh, s, d, c, "backward")["seconds"]
+        t += sum(sim.elementwise(x)["seconds"] for x in accumulation_bytes(r))
+    return t
+
+
 # ---------------------------------------------------------------------------- main
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -278,11 +298,14 @@ def main():
     att_fit = [r for r in att if r["heads"] == r["kv_heads"] and r["head_dim"] == "128"]
     small = [r for r in att if r["head_dim"] != "128"]
     fwd_floor = statistics.mean(float(r["seconds"]) for r in small if r["pass"] == "fwd")
-    bwd_floor = statistics.mean(float(r["seconds"]) - float(s["seconds"]) for r in small if r["pass"] == "fwd+bwd"
-                                for s in small if s["pass"] == "fwd" and s["causal"] == r["causal"])
+    def adds(r):
+        return sum(max(ew_floor, ovh + x / bw) for x in accumulation_bytes(r))
+    bwd_floor = statistics.mean(float(r["seconds"]) - float(s["seconds"]) - adds(r) for r in small
+                                if r["pass"] == "fwd+bwd" for s in small
+                                if s["pass"] == "fwd" and s["causal"] == r["causal"])
     fe, be, ce, u0 = grid_min(
-        lambda a, b, c, u: log_rms([(attention_pred(r, (a, b, c, round(u * 2) / 2, fwd_floor, bwd_floor), peak, sms, ovh),
-                                     float(r["seconds"])) for r in att_fit]),
+        lambda a, b, c, u: log_rms([(attention_pred(r, (a, b, c, round(u * 2) / 2, fwd_floor, bwd_floor), peak, sms, ovh,
+                                                    (bw, ew_floor)), float(r["seconds"])) for r in att_fit]),
         [(0.5, 0.95, 18), (0.35, 0.8, 18), (0.6, 1.0, 8), (0.0, 8.0, 16)], rounds=3)
     u0 = round(u0 * 2) / 2
 
@@ -316,19 +339,17 @@ def main():
             drift.append(name)
     print(f"(tensor efficiency = best / peak x sustained = {eff:.4f}; GEMM fit log-rms "
           f"{log_rms([(g['model'], g['seconds']) for g in fit]):.3f}; attention fit log-rms "
-          f"{log_rms([(attention_pred(r, (fe, be, ce, u0, fwd_floor, bwd_floor), peak, sms, ovh), float(r['seconds'])) for r in att_fit]):.3f})")
+          f"{log_rms([(attention_pred(r, (fe, be, ce, u0, fwd_floor, bwd_floor), peak, sms, ovh, (bw, ew_floor)), float(r['seconds'])) for r in att_fit]):.3f})")
 
     # Consistency: the attention replica above is the binary's formula for the committed preset.
     committed_p = (att_c["forward_efficiency"], att_c["backward_efficiency"], att_c["causal_efficiency"],
                    att_c["cta_overhead_blocks"], quantity(att_c["forward_launch_floor"]) * 1e-6,
                    quantity(att_c["backward_launch_floor"]) * 1e-6)
     c_ovh = quantity(gpu["kernel_overhead"]) * 1e-6
+    c_ew = (quantity(gpu["elementwise_bandwidth"]) * 1e9, quantity(gpu["elementwise_launch_floor"]) * 1e-6)
     for r in att:
-        bh, s, d, c = int(r["batch"]) * int(r["heads"]), int(r["sequence"]), int(r["head_dim"]), r["causal"] == "1"
-        got = sim.attention(bh, s, d, c, "forward")["seconds"]
-        if r["pass"] == "fwd+bwd":
-            got += sim.attention(bh, s, d, c, "backward")["seconds"]
-        want = attention_pred(r, committed_p, peak, sms, c_ovh)
+        got = attention_seconds(sim, r)
+        want = attention_pred(r, committed_p, peak, sms, c_ovh, c_ew)
         if abs(got / want - 1) > 1e-9:
             sys.exit(f"attention replica disagrees with chimera-sim: {r} {got} vs {want}")
 
@@ -350,13 +371,10 @@ def main():
         add("h200/elementwise.csv", r["kernel"], rl, f"{b / 2**20:g} MiB", float(r["seconds"]),
             sim.elementwise(b)["seconds"])
     for r in att:
-        bh, s, d, c = int(r["batch"]) * int(r["heads"]), int(r["sequence"]), int(r["head_dim"]), r["causal"] == "1"
-        p = sim.attention(bh, s, d, c, "forward")["seconds"]
-        if r["pass"] == "fwd+bwd":
-            p += sim.attention(bh, s, d, c, "backward")["seconds"]
         rl = "fit" if r in att_fit else ("fit (floors)" if r in small else "validation")
-        add("h200/attention.csv", ("causal " if c else "") + r["pass"], rl,
-            f"b{r['batch']} h{r['heads']} kv{r['kv_heads']} s{s} d{d}", float(r["seconds"]), p)
+        add("h200/attention.csv", ("causal " if r["causal"] == "1" else "") + r["pass"], rl,
+            f"b{r['batch']} h{r['heads']} kv{r['kv_heads']} s{r['sequence']} d{r['head_dim']}", float(r["seconds"]),
+            attention_seconds(sim, r))
     layer_detail = {}
     for L in rows("layers.csv"):
         K = layer_kernels(L, L["pass"] == "fwd+bwd")
@@ -367,6 +385,32 @@ def main():
             attention_s=sum(t for (kind, _, _), t in zip(K, secs) if kind == "attention"),
             elementwise_s=sum(t for (kind, _, _), t in zip(K, secs) if kind == "elementwise"))
 
+    # A second run of measure_kernels.py (another H200 machine, same image; h200/run2): all of it
+    # validation, and its difference to the first run is the measurement's own spread.
+    key = {"gemm.csv": ("group", "m", "n", "k", "batch"), "elementwise.csv": ("kernel", "elements"),
+           "attention.csv": ("batch", "heads", "kv_heads", "sequence", "head_dim", "causal", "pass"),
+           "layers.csv": ("layer", "pass")}
+    for name, fields in key.items():
+        first = {tuple(r[x] for x in fields): float(r["seconds"]) for r in rows(name)}
+        for r in rows(name, "run2"):
+            measured, run1 = float(r["seconds"]), first.get(tuple(r[x] for x in fields))
+            if name == "gemm.csv":
+                m, n, k, b = (int(r[x]) for x in ("m", "n", "k", "batch"))
+                group, case, pred = r["group"], f"{m}x{n}x{k}" + (f" b{b}" if b > 1 else ""), sim.gemm(m, n, k, b)["seconds"]
+                if align_bytes(n, k) < 16:
+                    group += " misaligned"
+            elif name == "elementwise.csv":
+                group, case, pred = r["kernel"], f"{int(r['bytes']) / 2**20:g} MiB", sim.elementwise(int(r["bytes"]))["seconds"]
+            elif name == "attention.csv":
+                group = ("causal " if r["causal"] == "1" else "") + r["pass"]
+                case = f"b{r['batch']} h{r['heads']} kv{r['kv_heads']} s{r['sequence']} d{r['head_dim']}"
+                pred = attention_seconds(sim, r)
+            else:
+                group, case = r["layer"], r["pass"]
+                pred = sum(kernel_seconds(sim, kind, a) for kind, _, a in layer_kernels(r, r["pass"] == "fwd+bwd"))
+            add("h200/run2/" + name, group, "validation (second run)", case, measured, pred,
+                first_run_s=run1, run_to_run_percent=100 * (measured / run1 - 1) if run1 else None)
+
     # Public best-shape numbers: predicted from the H200's best / peak, against what was published.
     public = [("h100", "H100 SXM", 794.5e12, 989.4e12), ("gh200", "GH200", 828.6e12, 989.4e12),
               ("a100", "A100 SXM", 271.2e12, 312e12), ("a100-pcie", "A100 PCIe", 252.9e12, 312e12)]
@@ -376,12 +420,13 @@ def main():
             1 / predicted_flops, measured_tflops=published / 1e12, predicted_tflops=predicted_flops / 1e12)
 
     fields = ["source", "group", "role", "case", "measured_s", "predicted_s", "error_percent", "measured_tflops",
-              "predicted_tflops", "tile", "align_bytes", "kernels", "gemm_s", "attention_s", "elementwise_s"]
+              "predicted_tflops", "tile", "align_bytes", "kernels", "gemm_s", "attention_s", "elementwise_s",
+              "first_run_s", "run_to_run_percent"]
     with open(os.path.join(HERE, "compute.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
         w.writeheader()
         for r in out:
-            w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in r.items()})
+            w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else "" if v is None else v) for k, v in r.items()})
 
     summary(out, args.markdown, layer_detail)
     plot(out)
@@ -409,12 +454,31 @@ def summary(out, markdown, layer_detail):
         return r["source"]
     groups = {}
     for r in out:
-        groups.setdefault((bucket(r), r["role"]), []).append(r["error_percent"])
+        if not r["source"].startswith("h200/run2/"):
+            groups.setdefault((bucket(r), r["role"]), []).append(r["error_percent"])
     lines = ["| cases | role | n | mean abs error | median error | worst |", "|---|---|---|---|---|---|"]
     for (b, rl), e in sorted(groups.items(), key=lambda x: (x[0][1] != "fit", x[0])):
         worst = max(e, key=abs)
         lines.append(f"| {b} | {rl} | {len(e)} | {statistics.mean(abs(x) for x in e):.1f} % | "
                      f"{statistics.median(e):+.1f} % | {worst:+.1f} % |")
+    print("\n".join(lines))
+    run2 = {}
+    for r in out:
+        if r["source"].startswith("h200/run2/"):
+            kind = r["source"].split("/")[-1][:-4]
+            g = r["group"].split(".")[0] if kind == "gemm" else r["group"]
+            if kind == "gemm" and g.endswith("misaligned"):
+                g = "misaligned"
+            elif kind == "gemm" and "-" in g:
+                g = "layer shapes"
+            run2.setdefault((kind, g), []).append(r)
+    lines = ["| second run | n | model: mean abs error | model: median | run 2 vs run 1: mean abs | median |",
+             "|---|---|---|---|---|---|"]
+    for (kind, g), rs in sorted(run2.items()):
+        d = [r["run_to_run_percent"] for r in rs if r.get("run_to_run_percent") is not None]
+        lines.append(f"| {kind} {g} | {len(rs)} | {statistics.mean(abs(r['error_percent']) for r in rs):.1f} % | "
+                     f"{statistics.median(r['error_percent'] for r in rs):+.1f} % | "
+                     f"{statistics.mean(abs(x) for x in d):.1f} % | {statistics.median(d):+.1f} % |")
     print("\n".join(lines))
     lines = ["| layer | pass | measured | predicted | error | GEMM | attention | element-wise | kernels |",
              "|---|---|---|---|---|---|---|---|---|"]
