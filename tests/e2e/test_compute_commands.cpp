@@ -354,5 +354,12 @@ preset = "isca25"
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("compute.lowering") != std::string::npos);
   CHECK(bad.err.find("standard or isca25") != std::string::npos);
+  // The gpu model needs a preset calibrated for it.
+  { std::ofstream(path) << base << "model = \"gpu\"\n"; }
+  auto no_gpu = run_cli("run '" + path + "'");
+  CHECK(no_gpu.exit_code == 2);
+  CHECK(no_gpu.err.find("isca25.toml:14") != std::string::npos);
+  CHECK(no_gpu.err.find("compute.model") != std::string::npos);
+  CHECK(no_gpu.err.find("no [gpu] calibration table") != std::string::npos);
   std::filesystem::remove_all(dir);
 }
