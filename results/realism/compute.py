@@ -251,7 +251,7 @@ def main():
     sms = gpu["sms"]
 
     gemms = []
-    for i, r in enumerate(rows("gemm.csv")):
+    for r in rows("gemm.csv"):
         g = {"group": r["group"], "m": int(r["m"]), "n": int(r["n"]), "k": int(r["k"]), "batch": int(r["batch"]),
              "seconds": float(r["seconds"]), "tflops": float(r["tflops"])}
         g["align"] = align_bytes(g["n"], g["k"])
@@ -278,7 +278,8 @@ def main():
     #    fit shapes are not memory-bound, so the two fits do not interact).
     ew = rows("elementwise.csv")
     fit = [g for g in gemms if g["role"] == "fit"]
-    bw0 = float(gpu["elementwise_bandwidth"].rstrip("GBps")) * 1e9  # only small-m shapes are memory-bound; none is fitted
+    # The memory term takes the committed bandwidth: no fit shape is memory-bound.
+    bw0 = float(gpu["elementwise_bandwidth"].rstrip("GBps")) * 1e9
     eff, ovh_us, floor_us = grid_min(
         lambda e, o, fl: log_rms([(gemm_pred(g, e, o * 1e-6, fl * 1e-6, bw0), g["seconds"]) for g in fit]),
         [(0.55, 0.85, 30), (0.0, 8.0, 16), (9.0, 15.0, 12)])
@@ -313,7 +314,7 @@ def main():
         return float(text.rstrip("usGBp")) if isinstance(text, str) else float(text)
 
     att_c = gpu["attention"]
-    # name: (fitted, committed, tolerance = half the last digit the preset writes)
+    # name: (fitted, committed, how far apart they may be: about the precision the preset writes)
     fitted = {
         "best_gemm_flops [TFLOP/s]": (best_measured / 1e12, gpu["best_gemm_flops"] / 1e12, 0.05),
         "sustained_fraction": (sustained, gpu["sustained_fraction"], 0.0005),
