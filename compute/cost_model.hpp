@@ -20,16 +20,6 @@ class ComputeCostModel {
                               int bytes_per_element) const = 0;
   // A memory-bound kernel that moves `bytes` through DRAM.
   virtual double elementwise_seconds(double bytes) const = 0;
-  // A fused attention core (FlashAttention) of `batch` heads, s_q queries against s_kv keys of
-  // dimension head_dim. Default: its GEMMs at this model's GEMM rate, QK^T and PV forward, five
-  // such GEMMs backward (scores recomputed, dV, dP, dQ, dK; Dao et al. 2022, §3.1), half of the
-  // work when causal.
-  virtual double attention_seconds(std::int64_t batch, std::int64_t s_q, std::int64_t s_kv, std::int64_t head_dim,
-                                   bool causal, bool backward, int bytes_per_element) const {
-    const double pair = gemm_seconds(s_q, s_kv, head_dim, batch, bytes_per_element) +
-                        gemm_seconds(s_q, head_dim, s_kv, batch, bytes_per_element);
-    return pair * (backward ? 2.5 : 1.0) * (causal ? 0.5 : 1.0);
-  }
   // Local reduction step of a collective: combine two buffers of `bytes` each into one,
   // i.e. read 2 x bytes and write bytes through DRAM (what NCCL's reduce kernels do).
   // Linear in `bytes` (callers take reduction_seconds(1.0) as a cost per byte).

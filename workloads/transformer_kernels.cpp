@@ -438,7 +438,8 @@ double cost_kernels(std::vector<Kernel>& kernels, const ComputeCostModel& model,
       case Kernel::Kind::gemm: k.seconds = model.gemm_seconds(k.m, k.n, k.k, k.batch, bytes_per_element); break;
       case Kernel::Kind::elementwise: k.seconds = model.elementwise_seconds(k.bytes); break;
       case Kernel::Kind::attention:
-        k.seconds = model.attention_seconds(k.batch, k.m, k.n, k.k, k.causal, k.backward, bytes_per_element);
+        k.seconds = model.attention_seconds(k.batch, k.m, k.n, k.k, k.causal,
+                                            k.backward ? AttentionPass::backward : AttentionPass::forward);
         break;
     }
     k.seconds *= share;

@@ -145,7 +145,7 @@ TEST_CASE("lower_plan: two stages (dp2 tp2 layers 0-1, dp1 tp2 layers 2-3), M = 
   // DP: one all-reduce per layer, transformer layer first, over ranks {0, 2}, parameters / tp.
   auto dp = ops_named(r0, "dp.allreduce");
   REQUIRE(dp.size() == 2);
-  CHECK(dp[0]->layer == 1);
+  CHECK(dp[0]->layer == 0);  // Metis layer 1 is the first transformer layer (model layer 0)
   CHECK(dp[0]->bytes == 40e6 / 2);
   CHECK(dp[1]->bytes == 100e6 / 2);
   CHECK(r0.group(*dp[0]).ranks == std::vector<int>{0, 2});
@@ -160,11 +160,13 @@ TEST_CASE("lower_plan: two stages (dp2 tp2 layers 0-1, dp1 tp2 layers 2-3), M = 
   CHECK(sends[0]->micro_batch == 0);
   CHECK(sends[2]->micro_batch == 1);
   CHECK(sends[0]->stream != sends[1]->stream);  // one stream per peer: pieces travel at once
-  CHECK(sends[0]->channel == 16);
+  CHECK(sends[0]->channel == ops_named(out.programs[4], "pp.recv.act")[0]->channel);
   auto grads = ops_named(r0, "pp.recv.grad");
   REQUIRE(grads.size() == 4);
   CHECK(grads[0]->bytes == kSampleBytes);
-  CHECK(grads[0]->channel == 17);
+  // A receive matches its send on the same channel: the activations' and gradients' differ.
+  CHECK(grads[0]->channel == ops_named(out.programs[4], "pp.send.grad")[0]->channel);
+  CHECK(grads[0]->channel != sends[0]->channel);
   CHECK(ops_named(r0, "pp.recv.act").empty());
   CHECK(ops_named(r0, "pp.send.grad").empty());
 

@@ -76,8 +76,8 @@ std::vector<StageMemory> stage_memory(const ModelSpec& m, const StagePartition& 
   for (int k = 0; k < p.stages(); ++k) {
     StageMemory& st = out[k];
     st.stage = k, st.first_layer = p.first_layer[k], st.layers = p.layers[k];
-    st.embedding = k == 0;
-    st.lm_head = k == p.stages() - 1;
+    st.embedding = k == 0 && o.embedding_and_head;
+    st.lm_head = k == p.stages() - 1 && o.embedding_and_head;
     double params = 0, experts = 0, largest_layer = 0;
     if (!m.moe()) {
       params = st.layers * m.parameters_per_layer();

@@ -39,6 +39,9 @@ struct MemoryOptions {
   int zero_stage = 0;
   int dense_shards = 1, expert_shards = 1;
   int stages_total = 0;  // pipeline stages (0: the partition's); a tied LM head is a copy when > 1
+  // The embedding and the LM head are part of the model (false: the ISCA'25 study's layer
+  // stack, which never schedules them).
+  bool embedding_and_head = true;
 };
 
 // Bytes of state per parameter. Model precision e = bytes_per_element:

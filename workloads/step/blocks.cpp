@@ -49,7 +49,7 @@ RoleBuilder::Ops RoleBuilder::block_forward(const BlockRef& b, int mb, Ops ready
                                             bool next_is_moe) {
   const Act in = b.block == LayerBlock::embedding ? Act::replicated : state;
   const Act out = output_state(b, last_of_stage, next_is_moe);
-  Ops params = gathered_parameters(b, LayerPass::forward, mb, {last_compute_});
+  Ops params = gathered_parameters(b, LayerPass::forward, mb, previous_compute());
   ready.insert(ready.end(), params.begin(), params.end());
   Ops result = b.block == LayerBlock::moe ? moe_forward(b, mb, std::move(ready), state, out)
                                           : dense_forward(b, mb, std::move(ready), state, out);
@@ -178,7 +178,7 @@ RoleBuilder::Ops RoleBuilder::moe_forward(const BlockRef& b, int mb, Ops ready, 
 // ---------------------------------------------------------------- backward
 
 RoleBuilder::Ops RoleBuilder::block_backward(const BlockRef& b, int mb, Ops ready, bool with_weights, Ops& after) {
-  Ops params = gathered_parameters(b, LayerPass::backward_input, mb, {last_compute_});
+  Ops params = gathered_parameters(b, LayerPass::backward_input, mb, previous_compute());
   ready.insert(ready.end(), params.begin(), params.end());
   if (b.block == LayerBlock::moe) return moe_backward(b, mb, std::move(ready), with_weights, after);
   return dense_backward(b, mb, std::move(ready), with_weights, after);

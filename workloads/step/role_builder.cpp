@@ -55,6 +55,7 @@ std::uint16_t RoleBuilder::stream(const std::string& name) {
 OpIndex RoleBuilder::compute(const char* name, int layer, int mb, const BlockCost& c, Ops deps) {
   Op op = compute_op(name, layer, mb, c.seconds, std::move(deps));
   op.kernels = c.kernels;
+  computed_ = true;
   return last_compute_ = p_.add(std::move(op));
 }
 

@@ -166,6 +166,8 @@ class RoleBuilder {
   std::map<PeerSpec, Slot> peer_slots_;
   std::map<std::string, std::uint16_t> streams_;
   OpIndex last_compute_ = 0;
+  bool computed_ = false;  // some compute op exists (last_compute_ is one)
+  Ops previous_compute() const { return computed_ ? Ops{last_compute_} : Ops{}; }
   std::unordered_map<std::uint64_t, Ops> done_;
   std::unordered_map<std::uint64_t, Ops> recv_;
   std::map<std::tuple<const char*, int>, BlockCost> merged_;

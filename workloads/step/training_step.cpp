@@ -255,6 +255,7 @@ TrainingStep lower_training_step(const StepInput& in) {
   memory.recompute = in.options.recompute == RecomputeKind::full;
   memory.sequence_parallel = in.options.sequence_parallel && in.layout.worker(0).tp > 1;
   memory.optimizer = in.options.optimizer;
+  memory.embedding_and_head = in.options.compute_lowering == LoweringMode::standard;
   out.stages = stage_memory(in.model, out.partition, in.layout.worker(0).tp, memory);
 
   Binder binder(in, s);
