@@ -70,6 +70,10 @@ TEST_CASE("each algorithm matches its alpha-beta closed form on an uncongested s
       {"--op broadcast --algo ring --ranks 0-7", M, 2 * (n - 1) * (a + M / n / B)},
       {"--op reduce --algo direct --ranks 0-7", M, a + (n - 1) * M / B},
       {"--op reduce --algo binomial-tree --ranks 0-7", M, k * (a + M / B)},
+      // reduce: the same chain towards position 0, C = n chunks: (n-2+C)(a + M/(CB))
+      {"--op reduce --algo ring --ranks 0-7", M, 2 * (n - 1) * (a + M / n / B)},
+      // the research's serial reduce-scatter: round i, lower sends M 2^i/n then higher sends back
+      {"--op reducescatter --algo halving-doubling-serial --ranks 0-7", M, 2 * k * a + 2 * M * (n - 1) / n / B},
       // multicast: four disjoint pairs of M
       {"--op multicast --ranks 0-3 --targets 4-7", M, a + M / B},
       // m2ms of M in total: each source sends four pieces of M/16 at once through its port
@@ -83,12 +87,42 @@ TEST_CASE("each algorithm matches its alpha-beta closed form on an uncongested s
        3 * (a + M / 4 / B) + (a + M / 8 / B)},
       // all-gather on 4x2: x-ring 3 rounds of M/8, then y-ring 1 round of M/2
       {"--op allgather --algo hierarchical-ring --shape 4x2 --ranks 0-7", M, 3 * (a + M / 8 / B) + (a + M / 2 / B)},
+      // all-reduce on 4x2 = the reduce-scatter then the all-gather above
+      {"--op allreduce --algo hierarchical-ring --shape 4x2 --ranks 0-7", M,
+       3 * (a + M / 4 / B) + (a + M / 8 / B) + 3 * (a + M / 8 / B) + (a + M / 2 / B)},
+      // all-to-all on 4x2: 3 shifts of D/4 along x, 1 of D/2 along y
+      {"--op alltoall --algo hierarchical-ring --shape 4x2 --ranks 0-7", M, 3 * (a + M / 4 / B) + (a + M / 2 / B)},
   };
   for (const Case& c : cases) {
     CAPTURE(c.args);
     double got = time_of(std::string(c.args) + " --platform " + kStar8 + " --sizes 64MiB");
     CHECK(got == doctest::Approx(c.expected).epsilon(0.005));
   }
+}
+
+TEST_CASE("hierarchical collectives on two nodes match the sum of their three rings") {
+  // tests/data/two-nodes-4gpu.xml: L = 4 GPUs on each of N = 2 nodes; inside a node
+  // B_in = 50 GB/s, a_in = 1 us; across, each GPU through its own NIC, B_x = 25 GB/s, a_x = 2 us.
+  // All-reduce: ring reduce-scatter inside (L-1 rounds of M/L), ring all-reduce across of M/L
+  // (2(N-1) rounds of M/(LN)), ring all-gather inside (L-1 rounds of M/L).
+  const double M = 64.0 * 1024 * 1024, Bin = 50e9, ain = 1e-6, Bx = 25e9, ax = 2e-6;
+  const int L = 4, N = 2;
+  const double inside = (L - 1) * (ain + M / L / Bin), across = (N - 1) * (ax + M / L / N / Bx);
+  const char* two_nodes = " --platform tests/data/two-nodes-4gpu.xml --sizes 64MiB";
+  CHECK(time_of(std::string("--op allreduce --algo hierarchical --ranks 0-7") + two_nodes) ==
+        doctest::Approx(2 * inside + 2 * across).epsilon(0.005));
+  // reduce-scatter: inside then across; all-gather: across then inside
+  CHECK(time_of(std::string("--op reducescatter --algo hierarchical --ranks 0-7") + two_nodes) ==
+        doctest::Approx(inside + across).epsilon(0.005));
+  CHECK(time_of(std::string("--op allgather --algo hierarchical --ranks 0-7") + two_nodes) ==
+        doctest::Approx(inside + across).epsilon(0.005));
+  // `auto` picks hierarchical for a group spread evenly over nodes (collectives/README.md)
+  CHECK(time_of(std::string("--op allreduce --algo auto --ranks 0-7") + two_nodes) ==
+        doctest::Approx(2 * inside + 2 * across).epsilon(0.005));
+  // each member sends (L-1) M/L inside twice and M/(LN) across twice
+  auto row = collective(std::string("--op allreduce --algo hierarchical --ranks 0-7") + two_nodes)["rows"][0];
+  for (double b : row["bytes_sent_by_rank"].get<std::vector<double>>())
+    CHECK(b == doctest::Approx(2 * (L - 1) * M / L + 2 * (N - 1) * M / L / N));
 }
 
 TEST_CASE("bytes sent per rank equal the volume formulas") {
