@@ -16,18 +16,18 @@
 set -u
 
 MUTATIONS_TABLE=$(cat <<'EOF'
-compute/systolic.cpp @@ f.fold_cycles = f.temporal + r + c - 2; @@ f.fold_cycles = f.temporal + r + c - 1; @@ unit: |e2e: .*(gemm|layer|isca25|schedule kind)
-compute/systolic.cpp @@ return f.folds() * f.fold_cycles - 1; @@ return f.folds() * f.fold_cycles; @@ unit: |e2e: .*(gemm|layer|isca25|schedule kind)
-collectives/ring.cpp @@ ring_rounds(c, c.group.ranks, 2 * (n - 1), chunk, n - 1, bidirectional); @@ ring_rounds(c, c.group.ranks, 2 * n - 1, chunk, n - 1, bidirectional); @@ e2e: .*(ring|algorithm|collective|fusion|fidelity)
-collectives/ring.cpp @@ const double chunk = c.bytes / n; @@ const double chunk = c.bytes / (n - 1); @@ e2e: .*(ring|algorithm|collective|fusion|fidelity|volume)
-collectives/closed_form.cpp @@ case K::all_reduce: return rings(2 * (n - 1), M / n); @@ case K::all_reduce: return rings(2 * n - 1, M / n); @@ unit: |e2e: .*fidelity
-collectives/hierarchical.cpp @@ auto across_rs = [&] { ring_rounds(c, across, N - 1, M / L / N, N - 1); }; @@ auto across_rs = [&] { ring_rounds(c, across, N - 1, M / N, N - 1); }; @@ e2e: .*(hierarchical|collective)
-collectives/comm_context.cpp @@ end = std::max(end, now + seconds + 1e-9); @@ end = std::max(end, now + seconds); @@ unit: .*barrier|e2e: .*isca25
-collectives/comm_context.cpp @@ if (now >= end || now == start) return; @@ if (now >= end) return; @@ unit: .*barrier|e2e: .*isca25
-workloads/schedules/gpipe_1f1b.cpp @@ const int warmup = std::min(D - 1 - w, N); @@ const int warmup = std::min(D - w, N); @@ unit: .*(1f1b|schedule|peak)|e2e: .*(schedule|1f1b)
-workloads/schedules/chimera.cpp @@ const int a = w < h ? h - w : w - h + 1, b = h - a; @@ const int a = w < h ? h - w : w - h, b = h - a; @@ unit: .*(chimera|schedule)|e2e: .*(chimera|schedule)
-workloads/fusion_pairs.cpp @@ b.collective("ep.alltoall", CollectiveKind::all_to_all, S, M * k * G / (N * N)); @@ b.collective("ep.alltoall", CollectiveKind::all_to_all, S, M * k * G / N); @@ e2e: .*(TP\+EP|fusion)
-workloads/isca25_gpt.cpp @@ OpIndex g = coll("tp.allgather", K::all_gather, P, l, -1, {x}); @@ OpIndex g = coll("tp.allgather", K::all_gather, P / 2, l, -1, {x}); @@ e2e: .*isca25
+compute/systolic.cpp @@ f.fold_cycles = f.temporal + r + c - 2; @@ f.fold_cycles = f.temporal + r + c - 1; @@ unit:|e2e:.*(gemm|layer|isca25|schedule kind)
+compute/systolic_gemm.cpp @@ g.compute_cycles = g.waves * g.mapping.fold_cycles - 1; @@ g.compute_cycles = g.waves * g.mapping.fold_cycles; @@ unit:|e2e:.*(gemm|layer|isca25|schedule kind)
+collectives/ring.cpp @@ ring_rounds(c, c.group.ranks, 2 * (n - 1), chunk, n - 1, bidirectional); @@ ring_rounds(c, c.group.ranks, 2 * n - 1, chunk, n - 1, bidirectional); @@ e2e:.*(ring|algorithm|collective|fusion|fidelity)
+collectives/ring.cpp @@ const double chunk = c.bytes / n; @@ const double chunk = c.bytes / (n - 1); @@ e2e:.*(ring|algorithm|collective|fusion|fidelity|volume)
+collectives/closed_form.cpp @@ case K::all_reduce: return rings(2 * (n - 1), M / n); @@ case K::all_reduce: return rings(2 * n - 1, M / n); @@ unit:|e2e:.*fidelity
+collectives/hierarchical.cpp @@ auto across_rs = [&] { ring_rounds(c, across, N - 1, M / L / N, N - 1); }; @@ auto across_rs = [&] { ring_rounds(c, across, N - 1, M / N, N - 1); }; @@ e2e:.*(hierarchical|collective)
+collectives/comm_context.cpp @@ end = std::max(end, now + seconds + 1e-9); @@ end = std::max(end, now + seconds); @@ unit:.*barrier|e2e:.*isca25
+collectives/comm_context.cpp @@ if (now >= end || now == start) return; @@ if (now >= end) return; @@ unit:.*barrier|e2e:.*isca25
+workloads/schedules/gpipe_1f1b.cpp @@ const int warmup = std::min(D - 1 - w, N); @@ const int warmup = std::min(D - w, N); @@ unit:.*(1f1b|schedule|peak)|e2e:.*(schedule|1f1b)
+workloads/schedules/chimera.cpp @@ const int a = w < h ? h - w : w - h + 1, b = h - a; @@ const int a = w < h ? h - w : w - h, b = h - a; @@ unit:.*(chimera|schedule)|e2e:.*(chimera|schedule)
+workloads/fusion_pairs.cpp @@ b.collective("ep.alltoall", CollectiveKind::all_to_all, S, M * k * G / (N * N)); @@ b.collective("ep.alltoall", CollectiveKind::all_to_all, S, M * k * G / N); @@ e2e:.*(TP\+EP|fusion)
+workloads/isca25_gpt.cpp @@ OpIndex g = coll("tp.allgather", K::all_gather, P, l, -1, {x}); @@ OpIndex g = coll("tp.allgather", K::all_gather, P / 2, l, -1, {x}); @@ e2e:.*isca25
 EOF
 )
 

@@ -10,9 +10,11 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "tests/approx.hpp"
 #include "tests/e2e/cli_runner.hpp"
 
 using chimera::test::run_cli;
+using chimera::test::approx;
 
 namespace {
 
@@ -96,7 +98,7 @@ TEST_CASE("each algorithm matches its alpha-beta closed form on an uncongested s
   for (const Case& c : cases) {
     CAPTURE(c.args);
     double got = time_of(std::string(c.args) + " --platform " + kStar8 + " --sizes 64MiB");
-    CHECK(got == doctest::Approx(c.expected).epsilon(0.005));
+    CHECK(got == approx(c.expected).epsilon(0.005));
   }
 }
 
@@ -110,19 +112,32 @@ TEST_CASE("hierarchical collectives on two nodes match the sum of their three ri
   const double inside = (L - 1) * (ain + M / L / Bin), across = (N - 1) * (ax + M / L / N / Bx);
   const char* two_nodes = " --platform tests/data/two-nodes-4gpu.xml --sizes 64MiB";
   CHECK(time_of(std::string("--op allreduce --algo hierarchical --ranks 0-7") + two_nodes) ==
-        doctest::Approx(2 * inside + 2 * across).epsilon(0.005));
+        approx(2 * inside + 2 * across).epsilon(0.005));
   // reduce-scatter: inside then across; all-gather: across then inside
   CHECK(time_of(std::string("--op reducescatter --algo hierarchical --ranks 0-7") + two_nodes) ==
-        doctest::Approx(inside + across).epsilon(0.005));
+        approx(inside + across).epsilon(0.005));
   CHECK(time_of(std::string("--op allgather --algo hierarchical --ranks 0-7") + two_nodes) ==
-        doctest::Approx(inside + across).epsilon(0.005));
+        approx(inside + across).epsilon(0.005));
   // `auto` picks hierarchical for a group spread evenly over nodes (collectives/README.md)
   CHECK(time_of(std::string("--op allreduce --algo auto --ranks 0-7") + two_nodes) ==
-        doctest::Approx(2 * inside + 2 * across).epsilon(0.005));
+        approx(2 * inside + 2 * across).epsilon(0.005));
   // each member sends (L-1) M/L inside twice and M/(LN) across twice
   auto row = collective(std::string("--op allreduce --algo hierarchical --ranks 0-7") + two_nodes)["rows"][0];
   for (double b : row["bytes_sent_by_rank"].get<std::vector<double>>())
-    CHECK(b == doctest::Approx(2 * (L - 1) * M / L + 2 * (N - 1) * M / L / N));
+    CHECK(b == approx(2 * (L - 1) * M / L + 2 * (N - 1) * M / L / N));
+}
+
+TEST_CASE("ring-bidir on the research's 4x4 torus is no faster than ring: both halves share the injection port") {
+  // platforms/isca25/torus2d-4x4.xml: a node injects and ejects through one 50 GB/s channel of
+  // 1 ns and reaches a neighbour over one 100 ns channel, so ranks 0-3 (a row, closed by the
+  // wrap-around) form a ring with a = 102 ns, B = 50 GB/s: 2(n-1)(a + M/(nB)) either way.
+  const double M = 64.0 * 1024 * 1024, torus_a = 102e-9;
+  for (const char* algo : {"ring", "ring-bidir"}) {
+    CAPTURE(algo);
+    CHECK(time_of(std::string("--op allreduce --algo ") + algo +
+                  " --ranks 0-3 --sizes 64MiB --platform platforms/isca25/torus2d-4x4.xml") ==
+          approx(6 * (torus_a + M / 4 / B)).epsilon(0.005));
+  }
 }
 
 TEST_CASE("bytes sent per rank equal the volume formulas") {
@@ -130,12 +145,12 @@ TEST_CASE("bytes sent per rank equal the volume formulas") {
   auto bytes = [&](const std::string& args) {
     return collective(args + " --platform " + kStar8 + " --sizes 8MiB")["rows"][0]["bytes_sent_by_rank"].get<std::vector<double>>();
   };
-  for (double b : bytes("--op allreduce --algo ring --ranks 0-7")) CHECK(b == doctest::Approx(2 * M * 7 / 8));
-  for (double b : bytes("--op allreduce --algo halving-doubling --ranks 0-7")) CHECK(b == doctest::Approx(2 * M * 7 / 8));
-  for (double b : bytes("--op reducescatter --algo direct --ranks 0-7")) CHECK(b == doctest::Approx(M * 7 / 8));
-  for (double b : bytes("--op alltoall --algo halving-doubling --ranks 0-3")) CHECK(b == doctest::Approx(M / 2 * 2));
+  for (double b : bytes("--op allreduce --algo ring --ranks 0-7")) CHECK(b == approx(2 * M * 7 / 8));
+  for (double b : bytes("--op allreduce --algo halving-doubling --ranks 0-7")) CHECK(b == approx(2 * M * 7 / 8));
+  for (double b : bytes("--op reducescatter --algo direct --ranks 0-7")) CHECK(b == approx(M * 7 / 8));
+  for (double b : bytes("--op alltoall --algo halving-doubling --ranks 0-3")) CHECK(b == approx(M / 2 * 2));
   auto m2ms = bytes("--op m2ms --ranks 0-3 --targets 4-7");
-  for (int r = 0; r < 4; ++r) CHECK(m2ms[r] == doctest::Approx(M / 4));  // M/S per source
+  for (int r = 0; r < 4; ++r) CHECK(m2ms[r] == approx(M / 4));  // M/S per source
   for (int r = 4; r < 8; ++r) CHECK(m2ms[r] == 0);
 }
 
@@ -147,7 +162,7 @@ TEST_CASE("a group whose first rank is not 0 sends only inside itself") {
                           " --sizes 8MiB")["rows"][0];
     auto b = row["bytes_sent_by_rank"].get<std::vector<double>>();
     for (int r = 0; r < 4; ++r) CHECK(b[r] == 0);
-    for (int r = 4; r < 8; ++r) CHECK(b[r] == doctest::Approx(M * 3 / 4));
+    for (int r = 4; r < 8; ++r) CHECK(b[r] == approx(M * 3 / 4));
   }
 }
 
@@ -158,7 +173,7 @@ TEST_CASE("halving-doubling on a non-power-of-two group is a clear error") {
   // all-to-all (Bruck) works for any n: ceil(log2 6) = 3 rounds of D/2
   const double D = 1 << 20;
   CHECK(time_of(std::string("--op alltoall --algo halving-doubling --ranks 0-5 --sizes 1MiB --platform ") + kStar8) ==
-        doctest::Approx(3 * (a + D / 2 / B)).epsilon(0.005));
+        approx(3 * (a + D / 2 / B)).epsilon(0.005));
   auto bad = run_cli(std::string("collective --op broadcast --algo halving-doubling --platform ") + kStar8);
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("--algo") != std::string::npos);
@@ -168,23 +183,23 @@ TEST_CASE("local reduction cost adds bytes x seconds-per-byte after each receive
   const double M = 8.0 * 1024 * 1024, r = 1e-12;
   // ring reduce-scatter: 7 rounds, each reduces M/8 before forwarding
   double t = time_of(std::string("--op reducescatter --algo ring --ranks 0-7 --sizes 8MiB --reduction-cost 1e-12 --platform ") + kStar8);
-  CHECK(t == doctest::Approx(7 * (a + M / 8 / B + M / 8 * r)).epsilon(0.005));
+  CHECK(t == approx(7 * (a + M / 8 / B + M / 8 * r)).epsilon(0.005));
 }
 
 TEST_CASE("a 64-rank all-to-all and a 512-rank ring all-reduce complete, step-level and aggregated agree") {
   auto both = [&](const std::string& args) {
     double step = time_of(args + " --granularity step");
     double agg = time_of(args + " --granularity aggregated");
-    CHECK(agg == doctest::Approx(step).epsilon(0.02));
+    CHECK(agg == approx(step).epsilon(0.02));
     return step;
   };
   const double D = 16.0 * 1024 * 1024;
   // direct all-to-all: 63 flows share each port
   CHECK(both("--op alltoall --algo direct --ranks 0-63 --sizes 16MiB --platform tests/data/star64-50GBps-1us.xml") ==
-        doctest::Approx(a + D * 63 / 64 / B).epsilon(0.005));
+        approx(a + D * 63 / 64 / B).epsilon(0.005));
   const double M = 64.0 * 1024 * 1024;
   CHECK(both("--op allreduce --algo ring --ranks 0-511 --sizes 64MiB --platform tests/data/star512-50GBps-1us.xml") ==
-        doctest::Approx(2 * 511 * (a + M / 512 / B)).epsilon(0.005));
+        approx(2 * 511 * (a + M / 512 / B)).epsilon(0.005));
   both(std::string("--op allreduce --algo hierarchical-ring --shape 4x2 --ranks 0-7 --sizes 64MiB --platform ") + kStar8);
   both(std::string("--op alltoall --algo ring --ranks 0-7 --sizes 64MiB --platform ") + kStar8);
 }

@@ -10,11 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "tests/approx.hpp"
 #include "tests/e2e/cli_runner.hpp"
 
 using chimera::test::run_cli;
 using chimera::test::temp_dir;
 using nlohmann::json;
+using chimera::test::approx;
 
 namespace {
 
@@ -83,10 +85,10 @@ TEST_CASE("compute e2e: gemm reproduces the reference worked example") {
   // 16 folds of 128 + 32 + 32 - 2 = 190 cycles, minus one; 1 GHz.
   CHECK(j["total_cycles"] == 3039);
   CHECK(j["stall_cycles"] == 0);
-  CHECK(j["seconds"].get<double>() == doctest::Approx(3039e-9));
-  CHECK(j["overall_util_percent"].get<double>() == doctest::Approx(100.0 * 2097152 / 3111936));
-  CHECK(j["mapping_efficiency_percent"].get<double>() == doctest::Approx(100.0));
-  CHECK(j["compute_util_percent"].get<double>() == doctest::Approx(100.0 * 128 / 190));
+  CHECK(j["seconds"].get<double>() == approx(3039e-9));
+  CHECK(j["overall_util_percent"].get<double>() == approx(100.0 * 2097152 / 3111936));
+  CHECK(j["mapping_efficiency_percent"].get<double>() == approx(100.0));
+  CHECK(j["compute_util_percent"].get<double>() == approx(100.0 * 128 / 190));
   CHECK(j["preset"] == "isca25");
   CHECK(j["version"].get<std::string>().find("chimera-sim") == 0);
   auto text = run_cli("gemm --preset isca25 --rows 32 --cols 32 --m 128 --n 128 --k 128");
@@ -106,7 +108,7 @@ TEST_CASE("compute e2e: gemm dataflow and array overrides") {
   // is below it: compute-bound.
   json a = run_json("gemm --preset a100 --m 256 --n 256 --k 1024");
   CHECK(a["total_cycles"] == 1053);
-  CHECK(a["seconds"].get<double>() == doctest::Approx(1053 / 1.41e9));
+  CHECK(a["seconds"].get<double>() == approx(1053 / 1.41e9));
   CHECK(run_json("gemm --preset a100 --m 256 --n 256 --k 1024 --arrays 1")["total_cycles"] == 256 * 1054 - 1);
 }
 
@@ -124,7 +126,7 @@ TEST_CASE("compute e2e: USER bandwidth mode stalls and CALC does not") {
   json c = run_json("gemm --preset '" + preset + "' --m 8 --n 4 --k 16 --bandwidth-mode calc");
   CHECK(c["stall_cycles"] == 0);
   CHECK(c["total_cycles"] == 43);
-  CHECK(c["dram_words_per_cycle"]["ifmap"].get<double>() == doctest::Approx(128.0 / 43));
+  CHECK(c["dram_words_per_cycle"]["ifmap"].get<double>() == approx(128.0 / 43));
   std::filesystem::remove_all(dir);
 }
 
@@ -156,7 +158,7 @@ TEST_CASE("compute e2e: layer --lowering isca25 reproduces the research's GEMM l
   const json& dense = j["layers"]["dense"];
   for (auto [pass, suffix] : passes) CHECK(dense[pass]["cycles"] == per_pass[pass]);
   CHECK(dense["total"]["cycles"] == per_pass["forward"] + per_pass["backward_input"] + per_pass["backward_weight"]);
-  CHECK(dense["forward"]["seconds"].get<double>() == doctest::Approx(per_pass["forward"] * 1e-9));
+  CHECK(dense["forward"]["seconds"].get<double>() == approx(per_pass["forward"] * 1e-9));
   // Repeated shapes (xqkv/x, cproj/cfc pairs, ...) are costed once.
   CHECK(j["gemm_evaluations"].get<int>() < j["gemm_kernels"].get<int>());
 
@@ -181,7 +183,7 @@ TEST_CASE("compute e2e: layer on an MoE model lists the MoE block") {
   double sum = 0;
   for (const auto& k : std_run["kernels"])
     if (k["block"] == "attention" || k["block"] == "moe") sum += k["seconds"].get<double>();
-  CHECK(std_run["layers"]["moe"]["total"]["seconds"].get<double>() == doctest::Approx(sum));
+  CHECK(std_run["layers"]["moe"]["total"]["seconds"].get<double>() == approx(sum));
 }
 
 TEST_CASE("compute e2e: output is deterministic") {
@@ -250,7 +252,7 @@ preset = "isca25"
   // f = 4096 -> 6298112, times 34 bytes (fp32 Adam state and the fp16 copy) at 50 GB/s.
   const double layer_s = 212232e-9 / 2;
   const double adam_s = 6298112.0 * 34 / 50e9;
-  CHECK(j["ranks"][0]["compute_busy_s"].get<double>() == doctest::Approx(layer_s + adam_s));
+  CHECK(j["ranks"][0]["compute_busy_s"].get<double>() == approx(layer_s + adam_s));
 
   { std::ofstream(path) << base << "lowering = \"fast\"\n"; }
   auto bad = run_cli("run '" + path + "'");

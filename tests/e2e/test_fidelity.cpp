@@ -7,9 +7,11 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "tests/approx.hpp"
 #include "tests/e2e/cli_runner.hpp"
 
 using chimera::test::run_cli;
+using chimera::test::approx;
 
 namespace {
 
@@ -43,8 +45,8 @@ TEST_CASE("fidelity: CM02, LV08 and ns-3 on a 2-GPU transfer and an 8-GPU ring a
   for (int p = 0; p < 2; ++p) {
     const auto& row = j["points"][p];
     CAPTURE(p);
-    CHECK(row["closed_form_s"].get<double>() == doctest::Approx(expected[p]).epsilon(1e-9));
-    CHECK(row["models"]["CM02"]["time_s"].get<double>() == doctest::Approx(expected[p]).epsilon(0.005));
+    CHECK(row["closed_form_s"].get<double>() == approx(expected[p]).epsilon(1e-9));
+    CHECK(row["models"]["CM02"]["time_s"].get<double>() == approx(expected[p]).epsilon(0.005));
     // LV08 multiplies latencies by 13.01 and bandwidth by 0.97: always slower than CM02 here
     CHECK(row["models"]["LV08"]["time_s"].get<double>() > row["models"]["CM02"]["time_s"].get<double>());
     REQUIRE(row["models"]["ns-3"].contains("time_s"));
@@ -101,13 +103,13 @@ preset = "a100"
 TEST_CASE("fidelity: a reference in seconds and one in cycles with a clock join to the points") {
   auto s = fidelity("--models CM02 --reference tests/data/fidelity/reference-seconds.csv");
   CHECK(s["reference"]["unit"] == "seconds");
-  CHECK(s["points"][0]["reference"]["ratio_to_reference"]["CM02"]["time_s"].get<double>() == doctest::Approx(1 / 1.1).epsilon(0.005));
-  CHECK(s["points"][1]["reference"]["ratio_to_reference"]["CM02"]["time_s"].get<double>() == doctest::Approx(1 / 1.2).epsilon(0.005));
+  CHECK(s["points"][0]["reference"]["ratio_to_reference"]["CM02"]["time_s"].get<double>() == approx(1 / 1.1).epsilon(0.005));
+  CHECK(s["points"][1]["reference"]["ratio_to_reference"]["CM02"]["time_s"].get<double>() == approx(1 / 1.2).epsilon(0.005));
   // mean |ours / reference - 1| = (1 - 1/1.1 + 1 - 1/1.2) / 2
   CHECK(s["summary"]["CM02"]["abs_rel_error_to_reference"]["mean"].get<double>() ==
-        doctest::Approx((2 - 1 / 1.1 - 1 / 1.2) / 2).epsilon(0.01));
+        approx((2 - 1 / 1.1 - 1 / 1.2) / 2).epsilon(0.01));
   auto c = fidelity("--models CM02 --reference tests/data/fidelity/reference-cycles.csv");
-  CHECK(c["points"][0]["reference"]["times"]["time_s"].get<double>() == doctest::Approx(kP2p * 1.1).epsilon(1e-9));
+  CHECK(c["points"][0]["reference"]["times"]["time_s"].get<double>() == approx(kP2p * 1.1).epsilon(1e-9));
   CHECK_FALSE(c["points"][1].contains("reference"));  // only the p2p point has a reference
 }
 
@@ -143,6 +145,6 @@ TEST_CASE("fidelity: payload efficiency 0.73 makes a bandwidth-bound transfer ta
   auto packets = fidelity("--models CM02 --points 0 --payload-efficiency 0.73");
   double t1 = full["points"][0]["models"]["CM02"]["time_s"].get<double>() - a;  // the bandwidth-bound part
   double t2 = packets["points"][0]["models"]["CM02"]["time_s"].get<double>() - a;
-  CHECK(t2 / t1 == doctest::Approx(1 / 0.73).epsilon(0.005));
+  CHECK(t2 / t1 == approx(1 / 0.73).epsilon(0.005));
   CHECK(packets["payload_efficiency"].get<double>() == 0.73);
 }

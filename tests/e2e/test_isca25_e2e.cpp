@@ -29,11 +29,13 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "tests/approx.hpp"
 #include "tests/e2e/cli_runner.hpp"
 
 using chimera::test::run_cli;
 using chimera::test::source_path;
 using chimera::test::temp_dir;
+using chimera::test::approx;
 
 namespace {
 
@@ -86,13 +88,13 @@ TEST_CASE("isca25 e2e: GPT-2 medium TP+PP forward on a100 equals the hand-derive
   const double chain = AG + (kStages - 1) * (half + AG) + cross;
   const double baseline = chain + kLayers * (attn_f + AR + AG + mlp_f + AR);  // 2307.9256 us
   const double fused = chain + kLayers * (attn_f + RS + AG + mlp_f + RS);     // 1795.0091 us
-  CHECK(e2e("baseline", "forward", false) == doctest::Approx(baseline).epsilon(1e-6));
-  CHECK(e2e("fused", "forward", false) == doctest::Approx(fused).epsilon(1e-6));
-  CHECK(baseline == doctest::Approx(2.308e-3).epsilon(0.0003));  // the published figures, 4 digits
-  CHECK(fused == doctest::Approx(1.795e-3).epsilon(0.0003));
+  CHECK(e2e("baseline", "forward", false) == approx(baseline).epsilon(1e-6));
+  CHECK(e2e("fused", "forward", false) == approx(fused).epsilon(1e-6));
+  CHECK(baseline == approx(2.308e-3).epsilon(0.0003));  // the published figures, 4 digits
+  CHECK(fused == approx(1.795e-3).epsilon(0.0003));
   // The compat barrier holds each event that follows a compute for one more cycle; nothing else
   // runs beside the chain, so it adds 1 ns per compute: 2 per layer.
-  CHECK(e2e("baseline", "forward", true) == doctest::Approx(baseline + 2 * kLayers * ns).epsilon(1e-6));
+  CHECK(e2e("baseline", "forward", true) == approx(baseline + 2 * kLayers * ns).epsilon(1e-6));
 }
 
 TEST_CASE("isca25 e2e: GPT-2 medium TP+PP backward on a100, streams and compat barrier (Fig. 11a, 2.373 and 2.633 ms)") {
@@ -113,8 +115,8 @@ TEST_CASE("isca25 e2e: GPT-2 medium TP+PP backward on a100, streams and compat b
   const double barrier = entry + kLayers * barrier_layer + (kLayers - kStages) * ns  // the AR after an attention IG
                          + (kStages - 1) * ns                                       // the boundary after one
                          + ns + attn_wg;                                           // 2632.5384 us
-  CHECK(e2e("baseline", "backward", false) == doctest::Approx(streams).epsilon(1e-6));
-  CHECK(e2e("baseline", "backward", true) == doctest::Approx(barrier).epsilon(1e-6));
-  CHECK(streams == doctest::Approx(2.373e-3).epsilon(0.0003));
-  CHECK(barrier == doctest::Approx(2.633e-3).epsilon(0.0003));
+  CHECK(e2e("baseline", "backward", false) == approx(streams).epsilon(1e-6));
+  CHECK(e2e("baseline", "backward", true) == approx(barrier).epsilon(1e-6));
+  CHECK(streams == approx(2.373e-3).epsilon(0.0003));
+  CHECK(barrier == approx(2.633e-3).epsilon(0.0003));
 }

@@ -6,11 +6,13 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "tests/approx.hpp"
 #include "tests/e2e/cli_runner.hpp"
 
 using chimera::test::read_file;
 using chimera::test::run_cli;
 using chimera::test::temp_dir;
+using chimera::test::approx;
 
 namespace {
 
@@ -146,7 +148,7 @@ TEST_CASE("plan --simulate: a single-stage plan simulates to the model cost plus
   REQUIRE(j["simulated"].size() == 2);
   for (const auto& p : j["simulated"]) {
     CHECK(p["device_groups"] == nlohmann::json::array({4}));
-    CHECK(p["simulated_ms"].get<double>() == doctest::Approx(p["model_cost_ms"].get<double>()).epsilon(1e-9));
+    CHECK(p["simulated_ms"].get<double>() == approx(p["model_cost_ms"].get<double>()).epsilon(1e-9));
     CHECK(p["messages"] == 0);
   }
   // Explicit: plan 1 (M = 1) adds 34 blocking ring all-reduces of the batch's activations
@@ -160,7 +162,7 @@ TEST_CASE("plan --simulate: a single-stage plan simulates to the model cost plus
   const double bytes = 8.0 * 1024 * 4096 * 2, bandwidth = 46 * 1024.0 * 1024 * 1000;
   const double allreduce_s = 6 * (1e-6 + bytes / 4 / bandwidth);
   CHECK(e["simulated_ms"].get<double>() ==
-        doctest::Approx(e["model_cost_ms"].get<double>() + 34 * allreduce_s * 1e3).epsilon(1e-4));
+        approx(e["model_cost_ms"].get<double>() + 34 * allreduce_s * 1e3).epsilon(1e-4));
   CHECK(e["messages"] == 34 * 6 * 4);
   std::filesystem::remove_all(dir);
 }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/approx.hpp"
 #include "tests/e2e/cli_runner.hpp"
 
 using chimera::test::read_file;
@@ -21,6 +22,7 @@ using chimera::test::run_cli;
 using chimera::test::source_path;
 using chimera::test::temp_dir;
 using nlohmann::json;
+using chimera::test::approx;
 
 namespace {
 
@@ -102,9 +104,9 @@ TEST_CASE("sc21: gems and pipedream-2bw weights per rank and sweep throughput fr
       const int w = rank["worker"];
       // GEMS: one version each of down stage w and up stage D-1-w; 2BW: two versions of stage w.
       const double expected = kind == "gems" ? 4 * (params[w] + params[kD - 1 - w]) : 2 * 4 * params[w];
-      CHECK(rank["weights_bytes"].get<double>() == doctest::Approx(expected));
+      CHECK(rank["weights_bytes"].get<double>() == approx(expected));
       CHECK(rank["gradients_bytes"].get<double>() ==
-            doctest::Approx(kind == "gems" ? 4 * (params[w] + params[kD - 1 - w]) : 4 * params[w]));
+            approx(kind == "gems" ? 4 * (params[w] + params[kD - 1 - w]) : 4 * params[w]));
       max_weights[kind] = std::max(max_weights[kind], expected);
     }
   }
@@ -130,10 +132,10 @@ scenario = "gems.toml"
     // `run`, and throughput = global batch B N W / that iteration time (results/sc21/README.md).
     const json& run = runs.at(kind);
     const double iteration = run["iteration_time_s"].get<double>();
-    CHECK(std::stod(row.at("iteration_time_s")) == doctest::Approx(iteration).epsilon(1e-9));
-    CHECK(std::stod(row.at("throughput_samples_per_s")) == doctest::Approx(kB * kN * kW / iteration).epsilon(1e-9));
-    CHECK(std::stod(row.at("bubble_ratio")) == doctest::Approx(run["pipeline"]["bubble_ratio"].get<double>()).epsilon(1e-9));
-    CHECK(std::stod(row.at("weights_bytes")) == doctest::Approx(max_weights.at(kind)));
+    CHECK(std::stod(row.at("iteration_time_s")) == approx(iteration).epsilon(1e-9));
+    CHECK(std::stod(row.at("throughput_samples_per_s")) == approx(kB * kN * kW / iteration).epsilon(1e-9));
+    CHECK(std::stod(row.at("bubble_ratio")) == approx(run["pipeline"]["bubble_ratio"].get<double>()).epsilon(1e-9));
+    CHECK(std::stod(row.at("weights_bytes")) == approx(max_weights.at(kind)));
     CHECK(row.at("fits_memory") == "true");
   }
   std::filesystem::remove_all(dir);

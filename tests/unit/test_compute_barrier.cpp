@@ -11,8 +11,10 @@
 #include <doctest/doctest.h>
 
 #include "actors/simulate.hpp"
+#include "tests/approx.hpp"
 
 using namespace chimera;
+using chimera::test::approx;
 
 namespace {
 
@@ -62,10 +64,10 @@ static std::vector<Rank> send_after_short_compute() {
   return r;
 }
 TEST_CASE("compute barrier off: a send ready during another rank's compute starts at once") {
-  CHECK(makespan(send_after_short_compute(), false) == doctest::Approx(1e-6 + a + kS / B).epsilon(1e-9));
+  CHECK(makespan(send_after_short_compute(), false) == approx(1e-6 + a + kS / B).epsilon(1e-9));
 }
 TEST_CASE("compute barrier on: a send ready during another rank's compute waits for its end plus one cycle") {
-  CHECK(makespan(send_after_short_compute(), true) == doctest::Approx(10e-6 + cycle + a + kS / B).epsilon(1e-9));
+  CHECK(makespan(send_after_short_compute(), true) == approx(10e-6 + cycle + a + kS / B).epsilon(1e-9));
 }
 
 // Rank 1 sends S = 1 MB at time 0 while rank 0 starts a 10 us compute at time 0: issued at the
@@ -78,10 +80,10 @@ static std::vector<Rank> send_with_compute() {
   return r;
 }
 TEST_CASE("compute barrier off: a transfer next to a compute") {
-  CHECK(makespan(send_with_compute(), false) == doctest::Approx(a + kS / B).epsilon(1e-9));
+  CHECK(makespan(send_with_compute(), false) == approx(a + kS / B).epsilon(1e-9));
 }
 TEST_CASE("compute barrier on: a transfer issued when the compute starts keeps flowing") {
-  CHECK(makespan(send_with_compute(), true) == doctest::Approx(a + kS / B).epsilon(1e-9));
+  CHECK(makespan(send_with_compute(), true) == approx(a + kS / B).epsilon(1e-9));
 }
 
 // Both ranks start 10 us computes at 0 (10 us either way); rank 1's second compute (5 us) is
@@ -99,13 +101,13 @@ static std::vector<Rank> computes(bool second) {
   return r;
 }
 TEST_CASE("compute barrier off: computes on two ranks overlap") {
-  CHECK(makespan(computes(true), false) == doctest::Approx(10e-6).epsilon(1e-9));
+  CHECK(makespan(computes(true), false) == approx(10e-6).epsilon(1e-9));
 }
 TEST_CASE("compute barrier on: computes ready at the same instant run together") {
-  CHECK(makespan(computes(false), true) == doctest::Approx(10e-6).epsilon(1e-9));
+  CHECK(makespan(computes(false), true) == approx(10e-6).epsilon(1e-9));
 }
 TEST_CASE("compute barrier on: a compute ready later waits for the running one") {
-  CHECK(makespan(computes(true), true) == doctest::Approx(15e-6 + cycle).epsilon(1e-9));
+  CHECK(makespan(computes(true), true) == approx(15e-6 + cycle).epsilon(1e-9));
 }
 
 // A ring all-reduce of M = 2 MB over ranks 0 and 1 (two rounds of M/2, 21 us each) issued at
@@ -124,8 +126,8 @@ static std::vector<Rank> allreduce_next_to_compute() {
   return r;
 }
 TEST_CASE("compute barrier off: an all-reduce overlaps a compute") {
-  CHECK(makespan(allreduce_next_to_compute(), false) == doctest::Approx(2 * kRound).epsilon(1e-9));
+  CHECK(makespan(allreduce_next_to_compute(), false) == approx(2 * kRound).epsilon(1e-9));
 }
 TEST_CASE("compute barrier on: every round of a collective waits its turn") {
-  CHECK(makespan(allreduce_next_to_compute(), true) == doctest::Approx(30e-6 + cycle + kRound).epsilon(1e-9));
+  CHECK(makespan(allreduce_next_to_compute(), true) == approx(30e-6 + cycle + kRound).epsilon(1e-9));
 }

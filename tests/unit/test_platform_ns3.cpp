@@ -8,6 +8,7 @@
 #include "common/input_error.hpp"
 #include "platforms/generator_registry.hpp"
 #include "platforms/ns3_tuning.hpp"
+#include "tests/approx.hpp"
 #include "tests/unit/platform_test_util.hpp"
 
 using chimera::generate_from_cli;
@@ -15,6 +16,7 @@ using chimera::InputError;
 using chimera::NetworkModel;
 using chimera::NetworkSettings;
 using chimera::test::PlatformRun;
+using chimera::test::approx;
 
 namespace {
 NetworkSettings ns3() {
@@ -29,7 +31,7 @@ TEST_CASE("ns-3: a 64 MiB transfer agrees with the flow-level model within 10 %"
   const double flow_level = 1e-6 + bytes / 300e9;
   PlatformRun run(generate_from_cli("nvswitch", {"--ns3", "--no-contention"}).xml, false, ns3());
   auto t = run.time({{{"gpu0", "gpu5", bytes}}});
-  CHECK(t[0][0] == doctest::Approx(flow_level).epsilon(0.10));
+  CHECK(t[0][0] == approx(flow_level).epsilon(0.10));
   // Tuned TCP (9000-byte MTU, 8960-byte segments, a 100-segment initial window that the ACKs
   // grow long before it drains): at least the flow level plus the handshake's round trip
   // (2 x 1 us), at most the flow level with 42 header bytes per 8960 plus three round trips and
@@ -94,13 +96,13 @@ TEST_CASE("ns-3 variant of dgx2 loads and carries c x the bandwidth between its 
   PlatformRun run(generate_from_cli("dgx2", {"--c", "2", "--ns3", "--host-preset", "none"}).xml, false, ns3());
   // gpu0, gpu1 on switch 0 each send to gpu2, gpu3 on switch 1 at once: 2 x 50 GB/s across.
   auto t = run.time({{{"gpu0", "gpu2", bytes}, {"gpu1", "gpu3", bytes}}});
-  CHECK(t[0][0] == doctest::Approx(bytes / 50e9).epsilon(0.10));
-  CHECK(t[0][1] == doctest::Approx(bytes / 50e9).epsilon(0.10));
+  CHECK(t[0][0] == approx(bytes / 50e9).epsilon(0.10));
+  CHECK(t[0][1] == approx(bytes / 50e9).epsilon(0.10));
 }
 
 TEST_CASE("ns-3 variant of the k = 2 torus loads and carries one channel per direction") {
   const double bytes = 64.0 * 1024 * 1024;
   PlatformRun run(generate_from_cli("torus3d", {"--k", "2", "--ns3", "--host-preset", "none"}).xml, false, ns3());
   auto t = run.time({{{"gpu0", "gpu1", bytes}}});
-  CHECK(t[0][0] == doctest::Approx(bytes / 50e9).epsilon(0.10));
+  CHECK(t[0][0] == approx(bytes / 50e9).epsilon(0.10));
 }
