@@ -181,8 +181,14 @@ TEST_CASE("run: a GPipe scenario's iteration time follows GPipe's recurrence wit
   // The report names the schedule; bubble and peak memory per rank.
   CHECK(j["inputs"]["schedule"] == "gpipe D=4 N=3");
   REQUIRE(j["pipeline"]["ranks"].size() == 4);
-  for (const auto& rank : j["pipeline"]["ranks"]) {
-    CHECK(rank["bubble_ratio"].get<double>() > 0);
+  // Bubble of stage s: idle until the last backward anywhere (the recurrence's B[0][N-1]) over
+  // that time; stage s is busy N(f_s + b_s).
+  double pipeline_end = 0;
+  for (int s = 0; s < D; ++s) pipeline_end = std::max(pipeline_end, B[s][N - 1]);
+  CHECK(j["pipeline"]["pipeline_time_s"].get<double>() == approx(pipeline_end).epsilon(1e-9));
+  for (int s = 0; s < D; ++s) {
+    const auto& rank = j["pipeline"]["ranks"][s];
+    CHECK(rank["bubble_ratio"].get<double>() == approx(1 - N * (f[s] + b[s]) / pipeline_end).epsilon(1e-9));
     CHECK(rank["peak_memory_bytes"].get<double>() > rank["peak_activation_bytes"].get<double>());
   }
   // GPipe keeps all N micro-batches of a stage in flight at its peak.
