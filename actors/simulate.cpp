@@ -45,16 +45,16 @@ bool deps_done(const RankRuntime& rt, const Op& op) {
 void execute(CommContext& ctx, const RankRuntime& rt, const Op& op) {
   switch (op.kind) {
     case OpKind::compute: s4u::this_actor::sleep_for(op.duration_s); break;
-    case OpKind::collective: run_collective(ctx, op, rt.rank); break;
-    case OpKind::send: send_bytes(ctx, rt.rank, op.peer, op.effective_channel(), op.bytes); break;
-    case OpKind::recv: recv_bytes(ctx, op.peer, rt.rank, op.effective_channel()); break;
+    case OpKind::collective: run_collective(ctx, *rt.program, op); break;
+    case OpKind::send: send_bytes(ctx, rt.rank, rt.program->peer(op), op.effective_channel(), op.bytes); break;
+    case OpKind::recv: recv_bytes(ctx, rt.program->peer(op), rt.rank, op.effective_channel()); break;
   }
 }
 
 // One stream of one GPU: its ops in program order, each once its dependencies are done.
 void stream_actor(CommContext* ctx, RankRuntime* rt, std::vector<OpIndex> ops) {
   for (OpIndex i : ops) {
-    const Op& op = rt->program->ops[i];
+    const Op& op = rt->program->ops()[i];
     if (!deps_done(*rt, op)) {
       std::unique_lock lock(*rt->mutex);
       rt->dependency_done->wait(lock, [&] { return deps_done(*rt, op); });
@@ -96,8 +96,8 @@ std::string pending_ops(const std::vector<Program>& programs, const std::vector<
     for (std::size_t i = 0; i < rt.done.size(); ++i) {
       if (rt.done[i]) continue;
       const OpTiming& t = (*rt.timings)[i];
-      if (t.start_s < 0 && !deps_done(rt, rt.program->ops[i])) continue;  // not the blocking one
-      out += fmt::format("\n  rank {} op {} ({}){}", rt.rank, i, describe(rt.program->ops[i]),
+      if (t.start_s < 0 && !deps_done(rt, rt.program->ops()[i])) continue;  // not the blocking one
+      out += fmt::format("\n  rank {} op {} ({}){}", rt.rank, i, describe(*rt.program, rt.program->ops()[i]),
                          t.start_s >= 0 ? fmt::format(" started at {:.9g} s", t.start_s) : " ready, not started");
       if (++shown == 8) return out + "\n  ...";
       break;
@@ -111,13 +111,16 @@ std::string pending_ops(const std::vector<Program>& programs, const std::vector<
 void check_collectives(CommContext& ctx, const std::vector<Program>& programs) {
   std::set<std::tuple<const Group*, const Group*, int, int>> seen;
   for (const Program& p : programs)
-    for (std::size_t i = 0; i < p.ops.size(); ++i) {
-      const Op& op = p.ops[i];
+    for (std::size_t i = 0; i < p.ops().size(); ++i) {
+      const Op& op = p.ops()[i];
       if (op.kind != OpKind::collective) continue;
-      if (!seen.emplace(op.group.get(), op.targets.get(), int(op.collective), int(op.algorithm)).second) continue;
-      std::string problem = collective_problem(ctx, op, resolve_algorithm(ctx, op));
+      const Group* group = op.group < p.groups.size() ? p.groups[op.group].get() : nullptr;
+      const Group* targets = p.targets(op);
+      if (!seen.emplace(group, targets, int(op.collective), int(op.algorithm)).second) continue;
+      std::string problem = group ? collective_problem(ctx, op, group, targets, resolve_algorithm(ctx, op, *group))
+                                  : "no group bound to the op's slot";
       if (!problem.empty())
-        throw InputError({}, "collective", fmt::format("rank {} op {} ({}): {}", p.rank, i, describe(op), problem),
+        throw InputError({}, "collective", fmt::format("rank {} op {} ({}): {}", p.rank, i, group ? describe(p, op) : op.name, problem),
                          algorithms_for(op.collective));
     }
 }
@@ -163,9 +166,9 @@ AlphaBeta Simulation::route_alpha_beta(int src, int dst) const {
   return {bandwidth, latency};
 }
 
-CollectiveAlgorithm Simulation::resolved_algorithm(const Op& op) {
+CollectiveAlgorithm Simulation::resolved_algorithm(const Program& program, const Op& op) {
   CommContext ctx(impl_->platform.rank_hosts, impl_->collectives);
-  return resolve_algorithm(ctx, op);
+  return resolve_algorithm(ctx, op, program.group(op));
 }
 
 void Simulation::set_reduction_costs(std::vector<double> seconds_per_byte) {
@@ -200,16 +203,16 @@ SimulationResult Simulation::run(const std::vector<Program>& programs) {
     RankRuntime& rt = runtimes[r];
     rt.rank = r;
     rt.program = &p;
-    rt.done.assign(p.ops.size(), 0);
-    result.timings[r].assign(p.ops.size(), OpTiming{});
+    rt.done.assign(p.ops().size(), 0);
+    result.timings[r].assign(p.ops().size(), OpTiming{});
     rt.timings = &result.timings[r];
     rt.mutex = s4u::Mutex::create();
     rt.dependency_done = s4u::ConditionVariable::create();
-    std::vector<std::vector<OpIndex>> per_stream(p.stream_names.size());
-    for (OpIndex i = 0; i < p.ops.size(); ++i) per_stream[p.ops[i].stream].push_back(i);
+    std::vector<std::vector<OpIndex>> per_stream(p.stream_names().size());
+    for (OpIndex i = 0; i < p.ops().size(); ++i) per_stream[p.ops()[i].stream].push_back(i);
     for (std::size_t s = 0; s < per_stream.size(); ++s) {
       if (per_stream[s].empty()) continue;
-      s4u::Actor::create(fmt::format("rank{}.{}", r, p.stream_names[s]), hosts[r], stream_actor, &ctx, &rt,
+      s4u::Actor::create(fmt::format("rank{}.{}", r, p.stream_names()[s]), hosts[r], stream_actor, &ctx, &rt,
                          std::move(per_stream[s]));
     }
   }

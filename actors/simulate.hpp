@@ -68,7 +68,7 @@ class Simulation {
   // links are loaded (payload efficiency applied): the alpha-beta view of the platform.
   AlphaBeta route_alpha_beta(int src, int dst) const;
   // The algorithm `auto` stands for, for this collective on this platform.
-  CollectiveAlgorithm resolved_algorithm(const Op& op);
+  CollectiveAlgorithm resolved_algorithm(const Program& program, const Op& op);
 
   // Local reduction cost per rank in seconds per byte (e.g. from each rank's preset); set
   // before run() to enable reductions.

@@ -46,18 +46,18 @@ std::vector<RankTimeStats> rank_time_stats(const std::vector<Program>& programs,
   using Channel = std::tuple<int, int, int>;
   std::map<Channel, std::vector<double>> send_starts;
   for (std::size_t rank = 0; rank < programs.size(); ++rank)
-    for (std::size_t i = 0; i < programs[rank].ops.size(); ++i) {
-      const Op& op = programs[rank].ops[i];
+    for (std::size_t i = 0; i < programs[rank].ops().size(); ++i) {
+      const Op& op = programs[rank].ops()[i];
       if (op.kind == OpKind::send)
-        send_starts[{static_cast<int>(rank), op.peer, op.effective_channel()}].push_back(r.timings[rank][i].start_s);
+        send_starts[{static_cast<int>(rank), programs[rank].peer(op), op.effective_channel()}].push_back(r.timings[rank][i].start_s);
     }
   std::vector<RankTimeStats> out(programs.size());
   for (std::size_t rank = 0; rank < programs.size(); ++rank) {
     std::vector<Interval> compute, comm, moving, waiting;
     std::map<Channel, std::size_t> received;
     RankTimeStats& s = out[rank];
-    for (std::size_t i = 0; i < programs[rank].ops.size(); ++i) {
-      const Op& op = programs[rank].ops[i];
+    for (std::size_t i = 0; i < programs[rank].ops().size(); ++i) {
+      const Op& op = programs[rank].ops()[i];
       const OpTiming& t = r.timings[rank][i];
       s.finish_s = std::max(s.finish_s, t.end_s);
       if (op.kind == OpKind::compute) {
@@ -67,7 +67,7 @@ std::vector<RankTimeStats> rank_time_stats(const std::vector<Program>& programs,
       comm.push_back({t.start_s, t.end_s});
       double data_from = t.start_s;  // when data starts to move for this op
       if (op.kind == OpKind::recv) {
-        const Channel c{op.peer, static_cast<int>(rank), op.effective_channel()};
+        const Channel c{programs[rank].peer(op), static_cast<int>(rank), op.effective_channel()};
         const auto it = send_starts.find(c);
         const std::size_t k = received[c]++;
         if (it != send_starts.end() && k < it->second.size())

@@ -1,12 +1,15 @@
 // GEMM evaluations per second of the systolic-array model (compute/systolic_gemm.hpp):
 // stall-free (CALC mode, the isca25 preset), with the USER-mode stall model, on a many-array
-// GPU preset, and through the memoising cost model. Target: >= 1e7 stall-free evaluations
-// per second on one core. Shapes vary from call to call so nothing is hoisted out of the loop.
+// GPU preset, and through the memoising cost model; and of the calibrated gpu model
+// (compute/gpu_model.hpp: a closed form per candidate tile, no memo) for GEMMs and fused
+// attention. Target: >= 1e7 stall-free evaluations per second on one core. Shapes vary from
+// call to call so nothing is hoisted out of the loop.
 #include <benchmark/benchmark.h>
 
 #include <array>
 #include <cstdint>
 
+#include "compute/gpu_model.hpp"
 #include "compute/hardware_preset.hpp"
 #include "compute/systolic_gemm.hpp"
 #include "compute/systolic_model.hpp"
@@ -79,5 +82,35 @@ void BM_GemmMemoised(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_GemmMemoised);
+
+// The gpu model on the h200 preset: 5 candidate tiles per GEMM.
+void BM_GemmGpuModel(benchmark::State& state) {
+  const HardwarePreset p = load_hardware_preset("h200");
+  const auto& s = shapes();
+  std::size_t i = 0;
+  double sink = 0;
+  for (auto _ : state) {
+    const Shape& sh = s[i++ & 255];
+    sink += gpu_gemm(p, sh.m, sh.n, sh.k).seconds;
+    benchmark::DoNotOptimize(sink);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_GemmGpuModel);
+
+// Causal flash attention (the closed-form block-pair count) on the h200 preset.
+void BM_AttentionGpuModel(benchmark::State& state) {
+  const HardwarePreset p = load_hardware_preset("h200");
+  const auto& s = shapes();
+  std::size_t i = 0;
+  double sink = 0;
+  for (auto _ : state) {
+    const Shape& sh = s[i++ & 255];
+    sink += gpu_attention(p, 1 + sh.m % 128, sh.n, sh.k, 128, true, AttentionPass::backward).seconds;
+    benchmark::DoNotOptimize(sink);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_AttentionGpuModel);
 
 }  // namespace

@@ -78,7 +78,7 @@ void BM_PipelineLowering(benchmark::State& state) {
   for (auto _ : state) {
     PipelineLowering l = lower_pipeline(in);
     ops = 0;
-    for (const Program& p : l.programs) ops += p.ops.size();
+    for (const Program& p : l.programs) ops += p.ops().size();
   }
   state.counters["ops"] = double(ops);
   label(state);
@@ -99,7 +99,7 @@ void BM_PipelineSimulation(benchmark::State& state) {
       opt.platform.description = "star";
       simulate(l.programs, opt);
       std::uint64_t n = 0;
-      for (const Program& p : l.programs) n += p.ops.size();
+      for (const Program& p : l.programs) n += p.ops().size();
       return n;
     });
     state.SetIterationTime(r.seconds);

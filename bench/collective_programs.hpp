@@ -19,7 +19,7 @@ inline std::vector<Program> collective_programs(int gpus, CollectiveKind kind, C
     op.stream = kCollectiveStream;
     op.collective = kind;
     op.algorithm = algorithm;
-    op.group = g;
+    op.group = programs[r].bind(g);
     op.bytes = bytes;
     programs[r].rank = r;
     programs[r].add(op);

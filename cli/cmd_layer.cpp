@@ -1,5 +1,5 @@
 // chimera-sim layer --model M --preset P [--seq S --batch B --tp T --ep E]
-//   [--lowering standard|isca25] [--compute-model systolic|roofline] [--embedding] [--json]:
+//   [--lowering standard|isca25] [--compute-model auto|gpu|systolic|roofline] [--embedding] [--json]:
 // the kernels of one transformer layer on one device, forward and backward (input- and
 // weight-gradient), each costed, with per-block and per-layer totals.
 #include <fmt/format.h>
@@ -103,6 +103,10 @@ nlohmann::json run_layer(const LayerOptions& o) {
   auto names = compute_model_names();
   if (std::find(names.begin(), names.end(), model_name) == names.end())
     throw option_error("--compute-model", fmt::format("unknown compute model '{}'", model_name), join(names));
+  model_name = resolve_compute_model(model_name, preset);  // "auto" -> the preset's own
+  if (model_name == "gpu" && !preset.gpu)
+    throw option_error("--compute-model", fmt::format("preset '{}' has no [gpu] calibration table", preset.name),
+                       "auto, systolic or roofline for this preset, or a preset with a [gpu] table");
   auto model = make_cost_model(model_name, preset);
   const auto* systolic = dynamic_cast<const SystolicCostModel*>(model.get());
 
@@ -254,7 +258,9 @@ void add_layer_command(CLI::App& app) {
   cmd->add_option("--tp", o->tp, "Tensor-parallel degree")->capture_default_str();
   cmd->add_option("--ep", o->ep, "Expert-parallel degree (MoE models)")->capture_default_str();
   cmd->add_option("--lowering", o->lowering, std::string("Lowering: ") + kLoweringModeChoices)->capture_default_str();
-  cmd->add_option("--compute-model", o->compute_model, "Compute cost model: systolic (default) or roofline");
+  cmd->add_option("--compute-model", o->compute_model,
+                  "Compute cost model: auto (default: gpu where the preset has a [gpu] table, else systolic), gpu, "
+                  "systolic or roofline");
   cmd->add_flag("--embedding", o->embedding, "Also list the embedding and LM head");
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->callback([o] {

@@ -112,8 +112,8 @@ std::vector<Program> single_collective_programs(const Prepared& p, double bytes)
     op.name = intern(to_string(p.kind));
     op.collective = p.kind;
     op.algorithm = p.algo;
-    op.group = g;
-    op.targets = t;
+    op.group = programs[r].bind(g);
+    if (t) op.targets = programs[r].bind(t);
     op.bytes = bytes;
     op.rotated = p.rotated;
     programs[r].add(op);
@@ -160,9 +160,9 @@ nlohmann::json collective_closed_form(const CollectiveRequest& q) {
   if (p.ranks.size() < 2 && p.targets.empty()) return nullptr;
   Simulation sim(p.sim, p.world);
   Program prog = single_collective_programs(p, q.sizes.front())[p.ranks.front()];
-  const Op& op = prog.ops.front();
-  CollectiveAlgorithm algo = sim.resolved_algorithm(op);
-  const int second = op.targets && (p.kind == CollectiveKind::multicast || p.kind == CollectiveKind::m2ms) ? p.targets.front()
+  const Op& op = prog.ops().front();
+  CollectiveAlgorithm algo = sim.resolved_algorithm(prog, op);
+  const int second = prog.targets(op) && (p.kind == CollectiveKind::multicast || p.kind == CollectiveKind::m2ms) ? p.targets.front()
                                                                                                           : p.ranks[1];
   AlphaBeta ab = sim.route_alpha_beta(p.ranks.front(), second);
   auto t = closed_form_time(p.kind, algo, static_cast<int>(p.ranks.size()), q.sizes.front(), ab, p.shape,

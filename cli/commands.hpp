@@ -16,6 +16,7 @@ void add_tune_command(CLI::App& app);      // cli/cmd_tune.cpp
 void add_playground_command(CLI::App& app);  // cli/cmd_playground.cpp
 void add_gemm_command(CLI::App& app);   // cli/cmd_gemm.cpp
 void add_layer_command(CLI::App& app);  // cli/cmd_layer.cpp
+void add_kernel_command(CLI::App& app);  // cli/cmd_kernel.cpp
 void add_plan_command(CLI::App& app);   // cli/cmd_plan.cpp
 
 }  // namespace chimera

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   chimera::add_playground_command(app);
   chimera::add_gemm_command(app);
   chimera::add_layer_command(app);
+  chimera::add_kernel_command(app);
   chimera::add_plan_command(app);
   try {
     app.parse(argc, argv);

@@ -22,8 +22,8 @@ nlohmann::json pipeline_report_json(const Scenario& s, const ScenarioRun& run) {
   for (int r = 0; r < ranks; ++r) {
     std::vector<Interval> compute;
     const Program& p = run.programs[r];
-    for (OpIndex i = 0; i < p.ops.size(); ++i) {
-      if (p.ops[i].kind != OpKind::compute || i == pl.optimizer_op[r]) continue;
+    for (OpIndex i = 0; i < p.ops().size(); ++i) {
+      if (p.ops()[i].kind != OpKind::compute || i == pl.optimizer_op[r]) continue;
       const OpTiming& t = run.result.timings[r][i];
       compute.push_back({t.start_s, t.end_s});
       pipeline_end = std::max(pipeline_end, t.end_s);

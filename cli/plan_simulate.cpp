@@ -74,7 +74,7 @@ nlohmann::json simulate_one(const PlanSimulationSetup& s, const PlanRecord& plan
     nlohmann::json samples = nlohmann::json::array();
     for (const auto& v : lowered.replica_samples) samples.push_back(v);
     std::size_t ops = 0;
-    for (const auto& p : lowered.programs) ops += p.ops.size();
+    for (const auto& p : lowered.programs) ops += p.ops().size();
     return nlohmann::json{{"simulated_s", r.makespan_s},
                           {"messages", r.messages_sent},
                           {"bytes_sent", r.bytes_sent},

@@ -86,7 +86,7 @@ nlohmann::json report_json(const Scenario& s, const ScenarioRun& run) {
   }
   const double n = std::max<std::size_t>(1, run.stats.size());
   std::size_t ops = 0;
-  for (const auto& p : run.programs) ops += p.ops.size();
+  for (const auto& p : run.programs) ops += p.ops().size();
   nlohmann::json out = {{"iteration_time_s", run.result.makespan_s},
           {"totals", {{"compute_busy_s", compute},
                       {"comm_busy_s", comm},

@@ -156,6 +156,9 @@ ComputeSpec read_compute(TomlTable& t) {
     if (std::find(names.begin(), names.end(), *m) == names.end())
       throw t.error("model", fmt::format("unknown compute model '{}'", *m), models);
     c.model = *m;
+    if (*m == "gpu" && !c.preset.empty() && !load_hardware_preset(c.preset).gpu)
+      throw t.error("model", fmt::format("preset '{}' has no [gpu] calibration table", c.preset),
+                    "\"auto\" or \"systolic\" for this preset, or a preset with a [gpu] table");
   }
   if (auto l = t.string("lowering", kLoweringModeChoices)) {
     LoweringMode mode;

@@ -4,7 +4,7 @@ namespace chimera {
 
 void multicast_collective(CollectiveCall& c) {
   const Group& src = c.group;
-  const Group& dst = *c.op.targets;
+  const Group& dst = *c.targets;
   std::vector<Send> sends;
   std::vector<int> recvs;
   if (int i = src.index_of(c.rank); i >= 0 && dst.ranks[i] != c.rank) sends.push_back({dst.ranks[i], c.bytes});
@@ -14,7 +14,7 @@ void multicast_collective(CollectiveCall& c) {
 
 void m2ms_collective(CollectiveCall& c, bool in_rounds) {
   const Group& src = c.group;
-  const Group& dst = *c.op.targets;
+  const Group& dst = *c.targets;
   const int S = src.size(), T = dst.size();
   const double piece = c.bytes / (double(S) * T);
   const int s = src.index_of(c.rank), t = dst.index_of(c.rank);

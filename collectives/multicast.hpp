@@ -1,6 +1,6 @@
 #pragma once
-// The multicast family: data moving from a source group S to a target group T (op.group and
-// op.targets), as flows that all start at once.
+// The multicast family: data moving from a source group S to a target group T (the op's group and
+// targets), as flows that all start at once.
 //
 //   multicast(M): source i sends M to target i (|S| = |T|)            -> M per source
 //   m2ms(M), many-to-many send: M is the total moved; every source sends M/(|S||T|) to every

@@ -52,9 +52,8 @@ std::string algorithms_for(CollectiveKind kind) {
   return "auto, " + s;
 }
 
-CollectiveAlgorithm resolve_algorithm(CommContext& ctx, const Op& op) {
+CollectiveAlgorithm resolve_algorithm(CommContext& ctx, const Op& op, const Group& g) {
   if (op.algorithm != A::automatic) return op.algorithm;
-  const Group& g = *op.group;
   const K k = op.collective;
   if (k == K::multicast || k == K::m2ms) return A::direct;
   if (k == K::broadcast || k == K::reduce) return A::ring;
@@ -73,19 +72,20 @@ CollectiveAlgorithm resolve_algorithm(CommContext& ctx, const Op& op) {
   return k == K::all_to_all ? A::direct : A::ring;
 }
 
-std::string collective_problem(CommContext& ctx, const Op& op, CollectiveAlgorithm a) {
+std::string collective_problem(CommContext& ctx, const Op& op, const Group* group, const Group* targets,
+                               CollectiveAlgorithm a) {
   const K k = op.collective;
-  if (!op.group || op.group->size() == 0) return "empty group";
-  const Group& g = *op.group;
+  if (!group || group->size() == 0) return "empty group";
+  const Group& g = *group;
   if (std::set<int>(g.ranks.begin(), g.ranks.end()).size() != g.ranks.size()) return "a rank appears twice in the group";
   for (int r : g.ranks)
     if (r < 0 || r >= ctx.ranks()) return fmt::format("rank {} is not mapped to a host", r);
   if (!implements(a, k))
     return fmt::format("algorithm '{}' does not implement {} (valid: {})", to_string(a), to_string(k), algorithms_for(k));
   if (k == K::multicast || k == K::m2ms) {
-    if (!op.targets || op.targets->size() == 0) return fmt::format("{} needs a target group", to_string(k));
-    if (k == K::multicast && op.targets->size() != g.size())
-      return fmt::format("multicast pairs source i with target i: {} sources but {} targets", g.size(), op.targets->size());
+    if (!targets || targets->size() == 0) return fmt::format("{} needs a target group", to_string(k));
+    if (k == K::multicast && targets->size() != g.size())
+      return fmt::format("multicast pairs source i with target i: {} sources but {} targets", g.size(), targets->size());
     if (k == K::multicast && a != A::direct) return "multicast is direct only";
     if (k == K::m2ms && a != A::direct && a != A::ring) return "m2ms runs direct (all at once) or ring (rotated rounds)";
   }
@@ -102,15 +102,16 @@ std::string collective_problem(CommContext& ctx, const Op& op, CollectiveAlgorit
   return {};
 }
 
-void run_collective(CommContext& ctx, const Op& op, int rank) {
-  const A a = resolve_algorithm(ctx, op);
-  CollectiveCall c{ctx, op, *op.group, rank, op.effective_channel(), op.bytes};
+void run_collective(CommContext& ctx, const Program& program, const Op& op) {
+  const Group& group = program.group(op);
+  const A a = resolve_algorithm(ctx, op, group);
+  CollectiveCall c{ctx, op, group, program.targets(op), program.rank, op.effective_channel(), op.bytes};
   switch (op.collective) {
     case K::multicast: return multicast_collective(c);
     case K::m2ms: return m2ms_collective(c, a == A::ring);
     default: break;
   }
-  if (op.group->size() <= 1) return;
+  if (group.size() <= 1) return;
   switch (a) {
     case A::ring: return ring_collective(c, false);
     case A::ring_bidirectional: return ring_collective(c, true);

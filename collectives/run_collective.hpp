@@ -12,17 +12,18 @@ namespace chimera {
 // direct; a group spread evenly over several nodes goes hierarchical; otherwise the platform's
 // preferred algorithm when it fits the group (hierarchical-ring needs a shaped group,
 // halving-doubling a power-of-two group), else ring (all-to-all: direct).
-CollectiveAlgorithm resolve_algorithm(CommContext& ctx, const Op& op);
+CollectiveAlgorithm resolve_algorithm(CommContext& ctx, const Op& op, const Group& group);
 
 // What is wrong with running `op` with `algorithm` (empty when it can run): a kind the
 // algorithm does not implement, a non-power-of-two group for halving-doubling, uneven nodes
 // for hierarchical, missing or mismatched targets for multicast.
-std::string collective_problem(CommContext& ctx, const Op& op, CollectiveAlgorithm algorithm);
+std::string collective_problem(CommContext& ctx, const Op& op, const Group* group, const Group* targets,
+                               CollectiveAlgorithm algorithm);
 
 // The algorithms that implement a collective kind ("ring, direct, ...").
 std::string algorithms_for(CollectiveKind kind);
 
 // Blocks the calling actor until this rank's part of the collective is done.
-void run_collective(CommContext& ctx, const Op& op, int rank);
+void run_collective(CommContext& ctx, const Program& program, const Op& op);
 
 }  // namespace chimera

@@ -16,7 +16,8 @@ struct Send {
 struct CollectiveCall {
   CommContext& ctx;
   const Op& op;
-  const Group& group;  // the members; for multicast / m2ms the sources
+  const Group& group;     // the members; for multicast / m2ms the sources
+  const Group* targets;   // multicast / m2ms targets, else null
   int rank;
   int channel;
   double bytes;  // the op's size argument

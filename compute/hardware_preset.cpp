@@ -9,6 +9,7 @@
 #include "common/input_error.hpp"
 #include "common/text_file.hpp"
 #include "common/toml_reader.hpp"
+#include "common/units.hpp"
 
 namespace chimera {
 namespace {
@@ -82,7 +83,82 @@ void read_memory(TomlTable& t, HardwarePreset& p) {
   t.reject_unknown_keys();
 }
 
+// Helpers for the [gpu] tables: every key is required (a calibration has no silent defaults).
+double fraction(TomlTable& t, const char* key, const char* what) {
+  const std::string valid = fmt::format("{}, a number in (0, 1]", what);
+  double v = t.require_number(key, valid);
+  if (!(v > 0 && v <= 1)) throw t.error(key, fmt::format("{} is outside (0, 1]", v), valid);
+  return v;
+}
+
+double seconds(TomlTable& t, const char* key, const char* what) {
+  auto v = t.duration(key);
+  if (!v) throw t.error(key, "missing required key", fmt::format("{}, a duration such as \"10us\"", what));
+  return *v;
+}
+
+void read_attention(TomlTable& t, GpuAttentionCalibration& a) {
+  a.block = t.require_integer("block", "query rows per thread block, e.g. 128");
+  if (a.block < 1 || a.block > 4096) throw t.error("block", fmt::format("{} is out of range", a.block), "an integer from 1 to 4096");
+  a.forward_efficiency = fraction(t, "forward_efficiency", "fraction of the peak in the forward main loop");
+  a.backward_efficiency = fraction(t, "backward_efficiency", "fraction of the peak in the backward main loop");
+  a.causal_efficiency = fraction(t, "causal_efficiency", "factor on causal kernels");
+  a.cta_overhead_blocks = t.require_number("cta_overhead_blocks", "per-thread-block overhead in inner iterations, >= 0");
+  if (!(a.cta_overhead_blocks >= 0 && a.cta_overhead_blocks <= 1e6))
+    throw t.error("cta_overhead_blocks", fmt::format("{} is out of range", a.cta_overhead_blocks), "a number from 0 to 1e6");
+  a.forward_launch_floor_s = seconds(t, "forward_launch_floor", "host issue time of one attention call");
+  a.backward_launch_floor_s = seconds(t, "backward_launch_floor", "host issue time of one attention backward");
+  t.reject_unknown_keys();
+}
+
+void read_gpu(TomlTable& t, HardwarePreset& p) {
+  GpuCalibration g;
+  g.sms = t.require_integer("sms", "streaming multiprocessors, e.g. 132");
+  if (g.sms < 1 || g.sms > kMaxArrays) throw t.error("sms", fmt::format("{} is out of range", g.sms), "an integer from 1 to 16777216");
+  if (p.systolic.arrays % g.sms != 0)
+    throw t.error("sms", fmt::format("{} SMs do not divide the {} arrays of [array] count", g.sms, p.systolic.arrays),
+                  "the SM count, a divisor of [array] count (tensor cores per SM x SMs)");
+  constexpr const char* kTiles = "thread-block output tiles the GEMM library uses, e.g. [\"128x256\", \"256x128\"]";
+  auto tiles = t.string_array("tiles", kTiles);
+  if (!tiles || tiles->empty()) throw t.error("tiles", tiles ? "must not be empty" : "missing required key", kTiles);
+  for (const auto& s : *tiles) {
+    std::vector<int> d;
+    try {
+      d = parse_shape(s);
+    } catch (const std::invalid_argument&) {
+    }
+    if (d.size() != 2 || d[0] > 4096 || d[1] > 4096)
+      throw t.error("tiles", fmt::format("'{}' is not a tile shape", s), "MxN with M, N from 1 to 4096, e.g. \"128x256\"");
+    g.tiles.push_back({d[0], d[1]});
+  }
+  g.k_tile = t.require_integer("k_tile", "depth of one main-loop iteration, e.g. 64");
+  if (g.k_tile < 1 || g.k_tile > 4096) throw t.error("k_tile", fmt::format("{} is out of range", g.k_tile), "an integer from 1 to 4096");
+  g.best_gemm_flops = t.require_number("best_gemm_flops", "best-shape GEMM FLOP/s, > 0 and <= the peak");
+  if (!(g.best_gemm_flops > 0) || g.best_gemm_flops > p.peak_flops * (1 + kPeakTolerance))
+    throw t.error("best_gemm_flops", fmt::format("{:.4g} is not in (0, peak = {:.4g}]", g.best_gemm_flops, p.peak_flops),
+                  "FLOP/s > 0 and at most the derived peak");
+  g.sustained_fraction = fraction(t, "sustained_fraction", "typical over best-shape GEMM throughput");
+  g.kernel_overhead_s = seconds(t, "kernel_overhead", "per-kernel launch latency and tail");
+  g.gemm_launch_floor_s = seconds(t, "gemm_launch_floor", "least time of one GEMM call");
+  auto bw = t.bandwidth("elementwise_bandwidth");
+  if (!bw) throw t.error("elementwise_bandwidth", "missing required key", "achievable DRAM bandwidth, e.g. \"4.3TBps\"");
+  if (*bw > p.memory_bandwidth_Bps * (1 + 1e-9))
+    throw t.error("elementwise_bandwidth", fmt::format("{:.4g} B/s exceeds the DRAM bandwidth {:.4g} B/s", *bw, p.memory_bandwidth_Bps),
+                  "at most [memory] bandwidth");
+  g.elementwise_bandwidth_Bps = *bw;
+  g.elementwise_launch_floor_s = seconds(t, "elementwise_launch_floor", "least time of one element-wise kernel call");
+  g.misaligned_efficiency = fraction(t, "misaligned_efficiency", "GEMM efficiency factor with 4-byte-aligned rows");
+  g.unaligned_efficiency = fraction(t, "unaligned_efficiency", "GEMM efficiency factor with rows below 4-byte alignment");
+  TomlTable att = t.require_table("attention", "[gpu.attention] with block, forward_efficiency, backward_efficiency, "
+                                               "causal_efficiency, cta_overhead_blocks and the two launch floors");
+  read_attention(att, g.attention);
+  t.reject_unknown_keys();
+  p.gpu = std::move(g);
+}
+
 }  // namespace
+
+std::string to_string(const GemmTile& t) { return fmt::format("{}x{}", t.m, t.n); }
 
 std::vector<std::string> hardware_preset_names() { return embedded_names("compute/presets", ".toml"); }
 
@@ -109,6 +185,7 @@ HardwarePreset parse_hardware_preset(std::string_view toml_text, const std::stri
                                 p.systolic.clock_hz / 1e6, p.peak_flops, *v),
                     "rows, cols, count and clock_mhz whose peak is within 0.5 % of vendor_peak_flops");
   }
+  if (auto gpu = t.table("gpu")) read_gpu(*gpu, p);  // after the peak and the bandwidth it is checked against
   t.reject_unknown_keys();
   return p;
 }

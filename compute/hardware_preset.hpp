@@ -10,12 +10,20 @@
 //   [memory] bytes_per_element, capacity, bandwidth_mode ("calc"|"user"), traffic_floor,
 //            and exactly one of bandwidth (whole device, e.g. "2039GBps") or
 //            words_per_cycle (per array, ScaleSim's Bandwidth)
+//   [gpu]    optional: the calibration of the "gpu" model (compute/gpu_calibration.hpp), all
+//            keys required: sms, tiles, k_tile, best_gemm_flops, sustained_fraction,
+//            kernel_overhead, gemm_launch_floor, elementwise_bandwidth,
+//            elementwise_launch_floor, misaligned_efficiency, unaligned_efficiency, and
+//   [gpu.attention] block, forward_efficiency, backward_efficiency, causal_efficiency,
+//            cta_overhead_blocks, forward_launch_floor, backward_launch_floor
 //
 // Peak FLOP/s is derived: 2 * rows * cols * count * clock.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "compute/gpu_calibration.hpp"
 #include "compute/systolic_gemm.hpp"
 
 namespace chimera {
@@ -29,6 +37,7 @@ struct HardwarePreset {
   double memory_bytes = 0;          // DRAM capacity
   double vendor_peak_flops = 0;     // as the vendor states it (0: not given)
   SystolicConfig systolic;          // arrays, clock, SRAM, DRAM in words per cycle, bandwidth mode
+  std::optional<GpuCalibration> gpu;  // [gpu]: what the GPU's kernels achieve (GPU presets only)
 };
 
 // `name_or_path`: a preset name ("a100") or a path to a preset TOML file. Throws InputError.

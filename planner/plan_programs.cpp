@@ -111,7 +111,7 @@ class RankBuilder {
 
   OpIndex allreduce(const char* name, std::uint16_t stream, GroupPtr g, CollectiveAlgorithm algo, double bytes,
                     int layer, int mb, std::vector<OpIndex> deps) {
-    Op op = collective_op(intern(name), CollectiveKind::all_reduce, std::move(g), bytes, stream, layer, mb, std::move(deps));
+    Op op = collective_op(intern(name), CollectiveKind::all_reduce, p_.bind(std::move(g)), bytes, stream, layer, mb, std::move(deps));
     op.algorithm = algo;
     return p_.add(std::move(op));
   }
@@ -155,8 +155,7 @@ class RankBuilder {
   std::uint16_t peer_stream(int peer) {
     auto it = streams_.find(peer);
     if (it != streams_.end()) return it->second;
-    p_.stream_names.push_back(fmt::format("pp.{}.r{}", peer < st_.first_rank ? "prev" : "next", peer));
-    return streams_[peer] = static_cast<std::uint16_t>(p_.stream_names.size() - 1);
+    return streams_[peer] = p_.add_stream(fmt::format("pp.{}.r{}", peer < st_.first_rank ? "prev" : "next", peer));
   }
 
   OpIndex transfer(OpKind k, const char* name, int peer, int channel, double samples, int mb, std::vector<OpIndex> deps) {
@@ -166,7 +165,7 @@ class RankBuilder {
     op.channel = channel;
     op.name = intern(name);
     op.micro_batch = mb;
-    op.peer = peer;
+    op.peer = p_.bind_peer(peer);
     op.bytes = samples * lw_.sample_bytes();
     op.deps = std::move(deps);
     return p_.add(std::move(op));

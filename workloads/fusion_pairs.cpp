@@ -28,10 +28,8 @@ class PairBuilder {
       op.collective = kind;
       op.algorithm = (kind == CollectiveKind::multicast || kind == CollectiveKind::m2ms) ? CollectiveAlgorithm::automatic : algo_;
       if (unrotated_rounds) op.algorithm = CollectiveAlgorithm::ring, op.rotated = false;
-      op.group = group;
-      op.targets = targets;
       op.bytes = bytes;
-      add(r, std::move(op));
+      add(r, std::move(op), group, targets);
     }
   }
 
@@ -41,10 +39,12 @@ class PairBuilder {
   }
 
  private:
-  void add(int rank, Op op) {
+  void add(int rank, Op op, const GroupPtr& group, const GroupPtr& targets) {
     if (rank >= static_cast<int>(programs_.size())) programs_.resize(rank + 1);
     Program& p = programs_[rank];
-    if (!p.ops.empty()) op.deps = {static_cast<OpIndex>(p.ops.size() - 1)};
+    op.group = p.bind(group);
+    if (targets) op.targets = p.bind(targets);
+    if (!p.ops().empty()) op.deps = {static_cast<OpIndex>(p.ops().size() - 1)};
     p.add(std::move(op));
   }
   CollectiveAlgorithm algo_;

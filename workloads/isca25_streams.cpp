@@ -19,8 +19,8 @@ OpIndex RankProgram::compute(const char* name, int layer, int chunk, double seco
 
 OpIndex RankProgram::collective(const char* name, CollectiveKind kind, const GroupPtr& g, double bytes, int layer,
                                 int chunk, std::vector<OpIndex> deps, const GroupPtr& targets, std::uint16_t stream) {
-  Op op = collective_op(intern(name), kind, g, bytes, stream, layer, chunk, std::move(deps));
-  op.targets = targets;
+  Op op = collective_op(intern(name), kind, p_.bind(g), bytes, stream, layer, chunk, std::move(deps));
+  if (targets) op.targets = p_.bind(targets);
   return p_.add(std::move(op));
 }
 

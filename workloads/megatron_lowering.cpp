@@ -75,7 +75,7 @@ std::vector<Program> lower_megatron(const LoweringInput& in) {
     };
     auto collective = [&](CollectiveKind kind, const char* name, std::uint16_t stream, GroupPtr g, double bytes,
                           CollectiveAlgorithm algo, int layer, int mb, std::vector<OpIndex> deps) {
-      Op op = collective_op(name, kind, std::move(g), bytes, stream, layer, mb, std::move(deps));
+      Op op = collective_op(name, kind, p.bind(std::move(g)), bytes, stream, layer, mb, std::move(deps));
       op.algorithm = algo;
       return p.add(std::move(op));
     };

@@ -73,7 +73,7 @@ class RankLowering {
           if (a.stage > 0)
             ready = map[a.stage - 1] == w ? done(ActionType::forward, a.pipe, a.stage - 1, a.micro_batch)
                                           : std::vector<OpIndex>{recv(ActionType::recv_activation, a, a.stage - 1)};
-          const OpIndex first = static_cast<OpIndex>(p_.ops.size());
+          const OpIndex first = static_cast<OpIndex>(p_.ops().size());
           set_done(a, forward(a.stage, a.micro_batch, ready));
           first_op[action_key(ActionType::forward, a.pipe, a.stage, a.micro_batch)] = first;
           break;
@@ -145,9 +145,8 @@ class RankLowering {
     auto it = streams_.find(key);
     if (it != streams_.end()) return it->second;
     const char tag = s_.pipes[a.pipe].tag;
-    p_.stream_names.push_back(fmt::format("pp.{}.{}.{}{}", send ? "send" : "recv", act ? "act" : "grad",
-                                          tag ? std::string(1, tag) : std::string("s"), a.stage));
-    return streams_[key] = static_cast<std::uint16_t>(p_.stream_names.size() - 1);
+    return streams_[key] = p_.add_stream(fmt::format("pp.{}.{}.{}{}", send ? "send" : "recv", act ? "act" : "grad",
+                                                     tag ? std::string(1, tag) : std::string("s"), a.stage));
   }
 
   OpIndex transfer(const Action& a) {
@@ -159,7 +158,7 @@ class RankLowering {
     op.channel = channel_of(a);
     op.name = intern(fmt::format("pp.{}.{}", send ? "send" : "recv", act ? "act" : "grad"));
     op.micro_batch = a.micro_batch;
-    op.peer = peer_rank(a.peer);
+    op.peer = p_.bind_peer(peer_rank(a.peer));
     op.bytes = activation_bytes(in_.model) / (sp_ ? tp_ : 1);  // sequence parallel: this rank's shard
     if (send) op.deps = done(act ? ActionType::forward : ActionType::backward, a.pipe, a.stage, a.micro_batch);
     return p_.add(std::move(op));
@@ -185,7 +184,7 @@ class RankLowering {
     const char* name = kind == CollectiveKind::all_reduce       ? names[0]
                        : kind == CollectiveKind::reduce_scatter ? names[1]
                                                                 : names[2];
-    Op op = collective_op(name, kind, tp_group(), activation_bytes(in_.model), kCollectiveStream, layer, mb, std::move(deps));
+    Op op = collective_op(name, kind, p_.bind(tp_group()), activation_bytes(in_.model), kCollectiveStream, layer, mb, std::move(deps));
     op.algorithm = in_.tp_algorithm;
     return p_.add(std::move(op));
   }
@@ -303,7 +302,7 @@ class RankLowering {
     static const char* const name = intern("dp.allreduce");
     // The stage's last backward on this worker: the compute stream runs the earlier ones
     // before it, and its tensor-parallel all-reduces run in order on their stream.
-    Op op = collective_op(name, CollectiveKind::all_reduce, std::move(group), stage(st).state.gradients,
+    Op op = collective_op(name, CollectiveKind::all_reduce, p_.bind(std::move(group)), stage(st).state.gradients,
                           kDataParallelStream, stage(st).first_layer, -1,
                           last_stage_done_.count(st) ? last_stage_done_.at(st) : std::vector<OpIndex>{});
     op.algorithm = in_.dp_algorithm;

@@ -91,17 +91,38 @@ double Kernel::flops() const {
 }
 
 OpIndex Program::add(Op op) {
-  ops.push_back(std::move(op));
-  return static_cast<OpIndex>(ops.size() - 1);
+  body->ops.push_back(std::move(op));
+  return static_cast<OpIndex>(body->ops.size() - 1);
+}
+
+Slot Program::bind(GroupPtr group) {
+  for (std::size_t i = 0; i < groups.size(); ++i)
+    if (groups[i] == group) return static_cast<Slot>(i);
+  groups.push_back(std::move(group));
+  return static_cast<Slot>(groups.size() - 1);
+}
+
+Slot Program::bind_peer(int rank) {
+  for (std::size_t i = 0; i < peers.size(); ++i)
+    if (peers[i] == rank) return static_cast<Slot>(i);
+  peers.push_back(rank);
+  return static_cast<Slot>(peers.size() - 1);
+}
+
+std::uint16_t Program::add_stream(std::string name) {
+  body->stream_names.push_back(std::move(name));
+  return static_cast<std::uint16_t>(body->stream_names.size() - 1);
 }
 
 std::size_t Program::count(OpKind k) const {
-  return static_cast<std::size_t>(std::count_if(ops.begin(), ops.end(), [&](const Op& o) { return o.kind == k; }));
+  const auto& o = ops();
+  return static_cast<std::size_t>(std::count_if(o.begin(), o.end(), [&](const Op& x) { return x.kind == k; }));
 }
 
 std::size_t Program::count(CollectiveKind k) const {
-  return static_cast<std::size_t>(std::count_if(
-      ops.begin(), ops.end(), [&](const Op& o) { return o.kind == OpKind::collective && o.collective == k; }));
+  const auto& o = ops();
+  return static_cast<std::size_t>(
+      std::count_if(o.begin(), o.end(), [&](const Op& x) { return x.kind == OpKind::collective && x.collective == k; }));
 }
 
 const char* intern(const std::string& label) {
@@ -120,7 +141,7 @@ Op compute_op(const char* name, int layer, int micro_batch, double seconds, std:
   return op;
 }
 
-Op collective_op(const char* name, CollectiveKind kind, GroupPtr group, double bytes, std::uint16_t stream, int layer,
+Op collective_op(const char* name, CollectiveKind kind, Slot group, double bytes, std::uint16_t stream, int layer,
                  int micro_batch, std::vector<OpIndex> deps) {
   Op op;
   op.kind = OpKind::collective;
@@ -128,7 +149,7 @@ Op collective_op(const char* name, CollectiveKind kind, GroupPtr group, double b
   op.name = name;
   op.layer = layer, op.micro_batch = micro_batch;
   op.collective = kind;
-  op.group = std::move(group);
+  op.group = group;
   op.bytes = bytes;
   op.deps = std::move(deps);
   return op;
@@ -148,34 +169,36 @@ std::string describe_group(const Group& g) {
   return out + "]";
 }
 
-std::string describe(const Op& op) {
+std::string describe(const Program& p, const Op& op) {
   std::string where;
   if (op.layer >= 0) where += fmt::format("L{} ", op.layer);
   std::string mb = op.micro_batch >= 0 ? fmt::format(" mb{}", op.micro_batch) : "";
   switch (op.kind) {
     case OpKind::compute: return fmt::format("{}{}{}", where, op.name, mb);
     case OpKind::collective: {
-      std::string groups = op.group ? describe_group(*op.group) : "[]";
-      if (op.targets) groups += "->" + describe_group(*op.targets);
+      std::string groups = op.group != kNoSlot ? describe_group(p.group(op)) : "[]";
+      if (const Group* t = p.targets(op)) groups += "->" + describe_group(*t);
       return fmt::format("{}{}{} {} {}", where, op.name, mb, format_bytes(op.bytes), groups);
     }
-    case OpKind::send: return fmt::format("{}{}{} {} ->{}", where, op.name, mb, format_bytes(op.bytes), op.peer);
-    case OpKind::recv: return fmt::format("{}{}{} {} <-{}", where, op.name, mb, format_bytes(op.bytes), op.peer);
+    case OpKind::send: return fmt::format("{}{}{} {} ->{}", where, op.name, mb, format_bytes(op.bytes), p.peer(op));
+    case OpKind::recv: return fmt::format("{}{}{} {} <-{}", where, op.name, mb, format_bytes(op.bytes), p.peer(op));
   }
   return op.name;
 }
 
 std::string format_program(const Program& p) {
-  std::string out = fmt::format("program of rank {}: {} ops\n", p.rank, p.ops.size());
+  const auto& ops = p.ops();
+  const auto& stream_names = p.stream_names();
+  std::string out = fmt::format("program of rank {}: {} ops\n", p.rank, ops.size());
   out += fmt::format("{:>5}  {:<8} {:<10} {:<40} {:>12}  {}\n", "op", "stream", "kind", "what", "duration", "waits for");
-  for (std::size_t i = 0; i < p.ops.size(); ++i) {
-    const Op& op = p.ops[i];
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const Op& op = ops[i];
     std::string deps;
     for (OpIndex d : op.deps) deps += (deps.empty() ? "" : ",") + std::to_string(d);
-    std::string stream = op.stream < p.stream_names.size() ? p.stream_names[op.stream] : std::to_string(op.stream);
+    std::string stream = op.stream < stream_names.size() ? stream_names[op.stream] : std::to_string(op.stream);
     std::string kind = op.kind == OpKind::collective ? to_string(op.collective) : to_string(op.kind);
     std::string dur = op.kind == OpKind::compute ? format_duration(op.duration_s) : "";
-    out += fmt::format("{:>5}  {:<8} {:<10} {:<40} {:>12}  {}\n", i, stream, kind, describe(op), dur, deps);
+    out += fmt::format("{:>5}  {:<8} {:<10} {:<40} {:>12}  {}\n", i, stream, kind, describe(p, op), dur, deps);
     if (op.kind == OpKind::compute && op.kernels) {
       for (const Kernel& k : *op.kernels) {
         if (k.kind == Kernel::Kind::gemm)
@@ -191,12 +214,13 @@ std::string format_program(const Program& p) {
 }
 
 nlohmann::json program_to_json(const Program& p) {
+  const auto& stream_names = p.stream_names();
   nlohmann::json ops = nlohmann::json::array();
-  for (std::size_t i = 0; i < p.ops.size(); ++i) {
-    const Op& op = p.ops[i];
+  for (std::size_t i = 0; i < p.ops().size(); ++i) {
+    const Op& op = p.ops()[i];
     nlohmann::json j;
     j["index"] = i;
-    j["stream"] = op.stream < p.stream_names.size() ? p.stream_names[op.stream] : std::to_string(op.stream);
+    j["stream"] = op.stream < stream_names.size() ? stream_names[op.stream] : std::to_string(op.stream);
     j["kind"] = to_string(op.kind);
     j["name"] = op.name;
     if (op.layer >= 0) j["layer"] = op.layer;
@@ -225,37 +249,45 @@ nlohmann::json program_to_json(const Program& p) {
         j["collective"] = to_string(op.collective);
         j["algorithm"] = to_string(op.algorithm);
         j["bytes"] = op.bytes;
-        j["group"] = op.group ? op.group->ranks : std::vector<int>{};
-        if (op.group && !op.group->shape.empty()) j["group_shape"] = op.group->shape;
-        if (op.targets) j["targets"] = op.targets->ranks;
+        j["group"] = op.group != kNoSlot ? p.group(op).ranks : std::vector<int>{};
+        if (op.group != kNoSlot && !p.group(op).shape.empty()) j["group_shape"] = p.group(op).shape;
+        if (const Group* t = p.targets(op)) j["targets"] = t->ranks;
         if (!op.rotated) j["rotated"] = false;
         break;
       case OpKind::send:
       case OpKind::recv:
-        j["peer"] = op.peer;
+        j["peer"] = p.peer(op);
         j["bytes"] = op.bytes;
         j["channel"] = op.effective_channel();
         break;
     }
     ops.push_back(std::move(j));
   }
-  return {{"rank", p.rank}, {"streams", p.stream_names}, {"ops", std::move(ops)}};
+  return {{"rank", p.rank}, {"streams", stream_names}, {"ops", std::move(ops)}};
 }
 
 std::string check_program(const Program& p) {
-  for (std::size_t i = 0; i < p.ops.size(); ++i) {
-    const Op& op = p.ops[i];
+  const auto& ops = p.ops();
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const Op& op = ops[i];
     for (OpIndex d : op.deps)
-      if (d >= i) return fmt::format("rank {} op {} ({}) waits for op {}, which does not come before it", p.rank, i, describe(op), d);
-    if (op.stream >= p.stream_names.size())
+      if (d >= i) return fmt::format("rank {} op {} waits for op {}, which does not come before it", p.rank, i, d);
+    if (op.stream >= p.stream_names().size())
       return fmt::format("rank {} op {} is on stream {}, which has no name", p.rank, i, op.stream);
     if (op.kind == OpKind::collective) {
-      if (!op.group || op.group->size() == 0) return fmt::format("rank {} op {} has an empty group", p.rank, i);
-      bool member = op.group->index_of(p.rank) >= 0 || (op.targets && op.targets->index_of(p.rank) >= 0);
+      if (op.group >= p.groups.size() || !p.groups[op.group] || p.group(op).size() == 0)
+        return fmt::format("rank {} op {} has an empty or unbound group", p.rank, i);
+      if (op.targets != kNoSlot && (op.targets >= p.groups.size() || !p.groups[op.targets]))
+        return fmt::format("rank {} op {} has unbound targets", p.rank, i);
+      const Group* t = p.targets(op);
+      bool member = p.group(op).index_of(p.rank) >= 0 || (t && t->index_of(p.rank) >= 0);
       if (!member) return fmt::format("rank {} op {} is a collective of a group it is not in", p.rank, i);
     }
-    if ((op.kind == OpKind::send || op.kind == OpKind::recv) && (op.peer < 0 || op.peer == p.rank))
-      return fmt::format("rank {} op {} has an invalid peer {}", p.rank, i, op.peer);
+    if (op.kind == OpKind::send || op.kind == OpKind::recv) {
+      if (op.peer >= p.peers.size()) return fmt::format("rank {} op {} has an unbound peer", p.rank, i);
+      if (p.peer(op) < 0 || p.peer(op) == p.rank)
+        return fmt::format("rank {} op {} has an invalid peer {}", p.rank, i, p.peer(op));
+    }
   }
   return {};
 }

@@ -81,6 +81,11 @@ using KernelList = std::shared_ptr<const std::vector<Kernel>>;
 // Well-known streams. Programs may add more (stream_names).
 enum Stream : std::uint16_t { kComputeStream = 0, kCollectiveStream = 1, kDataParallelStream = 2, kPipelineStream = 3 };
 
+// Ops name their groups and peers by slot: each rank binds a slot to its own group or peer rank
+// (Program::groups, Program::peers), so ranks with the same role share one list of ops.
+using Slot = std::uint16_t;
+inline constexpr Slot kNoSlot = 0xffff;
+
 struct Op {
   OpKind kind = OpKind::compute;
   std::uint16_t stream = kComputeStream;
@@ -96,10 +101,10 @@ struct Op {
   // communication
   CollectiveKind collective = CollectiveKind::all_reduce;
   CollectiveAlgorithm algorithm = CollectiveAlgorithm::automatic;
-  GroupPtr group;    // collective members; for multicast/m2ms the sources
-  GroupPtr targets;  // multicast/m2ms targets
+  Slot group = kNoSlot;    // collective members; for multicast/m2ms the sources
+  Slot targets = kNoSlot;  // multicast/m2ms targets
+  Slot peer = kNoSlot;     // send/recv: the other rank
   double bytes = 0;  // collective: size argument (see collectives/); send/recv: message size
-  std::int32_t peer = -1;  // send/recv
   // m2ms in rounds (algorithm ring): rotated, source s starts with target s (the default), or
   // not, every source addressing target 0, then target 1, ... (the real-machine PP+EP script).
   bool rotated = true;
@@ -110,12 +115,34 @@ struct Op {
   int effective_channel() const { return channel >= 0 ? channel : stream; }
 };
 
-struct Program {
-  int rank = 0;
+// The ops and streams of a program. Ranks with the same role share one body.
+struct ProgramBody {
   std::vector<std::string> stream_names = {"compute", "tp", "dp", "pp"};
   std::vector<Op> ops;
+};
 
-  OpIndex add(Op op);  // returns its index
+// What one rank executes: a (possibly shared) body of ops, and this rank's bindings of the
+// body's group and peer slots.
+struct Program {
+  int rank = 0;
+  std::shared_ptr<ProgramBody> body = std::make_shared<ProgramBody>();
+  std::vector<GroupPtr> groups;  // [slot]
+  std::vector<int> peers;        // [slot]
+
+  const std::vector<Op>& ops() const { return body->ops; }
+  const std::vector<std::string>& stream_names() const { return body->stream_names; }
+  const Group& group(const Op& op) const { return *groups.at(op.group); }
+  // Multicast / m2ms targets, or null.
+  const Group* targets(const Op& op) const { return op.targets == kNoSlot ? nullptr : groups.at(op.targets).get(); }
+  int peer(const Op& op) const { return peers.at(op.peer); }
+
+  // Building a program of its own (not shared): appends an op; binds a group or peer to a slot
+  // (the same group or peer keeps its slot); adds a stream.
+  OpIndex add(Op op);
+  Slot bind(GroupPtr group);
+  Slot bind_peer(int rank);
+  std::uint16_t add_stream(std::string name);
+
   std::size_t count(OpKind k) const;
   std::size_t count(CollectiveKind k) const;
 };
@@ -126,11 +153,11 @@ const char* intern(const std::string& label);
 // The ops every lowering builds; callers set what else they need (kernels, algorithm, targets).
 // `name` must be interned already (lowerings intern each label once, not once per op).
 Op compute_op(const char* name, int layer, int micro_batch, double seconds, std::vector<OpIndex> deps);
-Op collective_op(const char* name, CollectiveKind kind, GroupPtr group, double bytes, std::uint16_t stream, int layer,
+Op collective_op(const char* name, CollectiveKind kind, Slot group, double bytes, std::uint16_t stream, int layer,
                  int micro_batch, std::vector<OpIndex> deps);
 
 // Human-readable label: "L3 attn.fwd mb0", "tp.allreduce 2 MiB [0-7]".
-std::string describe(const Op& op);
+std::string describe(const Program& p, const Op& op);
 std::string describe_group(const Group& g);
 
 // Text dump and JSON for `chimera-sim program`.

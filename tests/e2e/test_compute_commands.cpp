@@ -1,5 +1,6 @@
-// `chimera-sim gemm` and `chimera-sim layer` through the real binary: figures derived by hand
-// from ScaleSim-v2's closed forms, the research's GEMM files, and one error per class of bad input.
+// `chimera-sim gemm`, `kernel` and `layer` through the real binary: figures derived by hand from
+// ScaleSim-v2's closed forms, the research's GEMM files and the gpu model's closed forms with the
+// h200 preset's values, and one error per class of bad input.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -90,6 +91,7 @@ TEST_CASE("compute e2e: gemm reproduces the reference worked example") {
   CHECK(j["mapping_efficiency_percent"].get<double>() == approx(100.0));
   CHECK(j["compute_util_percent"].get<double>() == approx(100.0 * 128 / 190));
   CHECK(j["preset"] == "isca25");
+  CHECK(j["compute_model"] == "systolic");  // isca25 has no [gpu] table: auto is systolic
   CHECK(j["version"].get<std::string>().find("chimera-sim") == 0);
   auto text = run_cli("gemm --preset isca25 --rows 32 --cols 32 --m 128 --n 128 --k 128");
   CHECK(text.exit_code == 0);
@@ -106,10 +108,87 @@ TEST_CASE("compute e2e: gemm dataflow and array overrides") {
   // A100: 432 arrays of 16 x 16; a 256 x 256 output is one wave of K + 30 cycles, minus one, at 1.41 GHz
   // (0.747 us). The DRAM traffic floor, (256*1024 + 1024*256 + 256*256) * 2 B / 2039 GB/s = 0.58 us,
   // is below it: compute-bound.
-  json a = run_json("gemm --preset a100 --m 256 --n 256 --k 1024");
+  json a = run_json("gemm --preset a100 --model systolic --m 256 --n 256 --k 1024");
   CHECK(a["total_cycles"] == 1053);
   CHECK(a["seconds"].get<double>() == approx(1053 / 1.41e9));
-  CHECK(run_json("gemm --preset a100 --m 256 --n 256 --k 1024 --arrays 1")["total_cycles"] == 256 * 1054 - 1);
+  json one = run_json("gemm --preset a100 --m 256 --n 256 --k 1024 --arrays 1");  // overrides select systolic
+  CHECK(one["compute_model"] == "systolic");
+  CHECK(one["total_cycles"] == 256 * 1054 - 1);
+}
+
+// The h200 preset's [gpu] values (compute/presets/h200.toml).
+constexpr double kH200Peak = 2.0 * 16 * 32 * 528 * 1.83e9;  // derived peak, 989.4 TFLOP/s
+constexpr double kH200Efficiency = 804.6e12 / kH200Peak * 0.843;
+constexpr double kH200Overhead = 2.96e-6;
+
+TEST_CASE("compute e2e: gemm runs the calibrated gpu model on GPU presets, its terms in text and JSON") {
+  json j = run_json("gemm --preset h200 --m 8192 --n 8192 --k 8192");
+  CHECK(j["compute_model"] == "gpu");
+  CHECK(j["compute"].get<std::string>().find("gpu on h200") == 0);
+  // 256x128 tiles: 32 x 64 = 2048 tiles x 128 slices of 64 = 262144 units over 132 SMs: 1986 waves
+  // of 2 x 256 x 128 x 64 FLOPs at the per-SM peak x 0.685, plus the 2.96 us kernel overhead.
+  const json& g = j["gpu"];
+  CHECK(g["tile"] == "256x128");
+  CHECK(g["tiles"] == 2048);
+  CHECK(g["k_slices"] == 128);
+  CHECK(g["work_units"] == 262144);
+  CHECK(g["waves"] == 1986);
+  CHECK(g["wave_efficiency_percent"].get<double>() == approx(100.0 * 262144 / (1986 * 132)));
+  CHECK(g["alignment_bytes"] == 16);
+  CHECK(g["bound"] == "compute");
+  const double main_s = 1986 * 2.0 * 256 * 128 * 64 / (kH200Peak / 132) / kH200Efficiency;
+  CHECK(g["main_seconds"].get<double>() == approx(main_s));
+  CHECK(j["seconds"].get<double>() == approx(kH200Overhead + main_s));
+  // Measured 1561.6 us (704 TFLOP/s, results/realism/h200/gemm.csv); the model is within 5 %.
+  CHECK(j["seconds"].get<double>() == approx(1561.6e-6).epsilon(0.05));
+  CHECK(j["achieved_flops"].get<double>() == approx(2.0 * 8192 * 8192 * 8192 / j["seconds"].get<double>()));
+  // The systolic arrays' keys are still there, and its own seconds (99 % of the peak).
+  CHECK(j["total_cycles"].get<std::int64_t>() > 0);
+  CHECK(j["systolic_seconds"].get<double>() < 0.75 * j["seconds"].get<double>());
+  CHECK(run_json("gemm --preset h200 --model systolic --m 8192 --n 8192 --k 8192")["compute_model"] == "systolic");
+  // A row of 4095 bf16 elements is 2-byte aligned: cuBLAS's slow kernels (x 0.176).
+  CHECK(run_json("gemm --preset h200 --m 4096 --n 4095 --k 4096")["gpu"]["alignment_efficiency"].get<double>() ==
+        approx(0.176));
+  auto text = run_cli("gemm --preset h200 --m 8192 --n 8192 --k 8192");
+  CHECK(text.exit_code == 0);
+  for (const char* s : {"compute model gpu", "256x128", "1986 over the SMs", "compute-bound", "TFLOP/s"})
+    CHECK(text.out.find(s) != std::string::npos);
+}
+
+TEST_CASE("compute e2e: kernel costs element-wise and fused attention kernels") {
+  // 1 GiB read + 1 GiB written at the achievable 4353 GB/s, plus the overhead.
+  json e = run_json("kernel --preset h200 --kind elementwise --bytes 2GiB");
+  CHECK(e["compute_model"] == "gpu");
+  CHECK(e["seconds"].get<double>() == approx(kH200Overhead + 2147483648.0 / 4353e9));
+  CHECK(e["gpu"]["bound"] == "memory");
+  CHECK(run_json("kernel --preset h200 --kind elementwise --bytes 1KiB")["gpu"]["bound"] == "launch");
+  // 32 heads x 4096 causal forward, blocks of 128: 32 x (1 + ... + 32) = 16896 block pairs, 1024
+  // thread blocks of 3 overhead pairs each: (16896 + 3072) / 132 pairs per SM, each 4 x 128^2 x 128
+  // FLOPs at 0.772 x 0.859 of the peak. Measured 254.8 us.
+  json a = run_json("kernel --preset h200 --kind attention --batch-heads 32 --seq 4096 --head-dim 128 --causal");
+  CHECK(a["gpu"]["block_pairs"] == 16896);
+  CHECK(a["gpu"]["jobs"] == 1024);
+  const double main_s = (16896 + 3 * 1024) / 132.0 * 4 * 128 * 128 * 128 / (kH200Peak / 132 * 0.772 * 0.859);
+  CHECK(a["seconds"].get<double>() == approx(kH200Overhead + main_s));
+  CHECK(a["seconds"].get<double>() == approx(254.8e-6).epsilon(0.05));
+  CHECK(a["pass"] == "forward");
+  json b = run_json("kernel --preset h200 --kind attention --batch-heads 32 --seq 4096 --head-dim 128 --pass backward");
+  CHECK(b["seconds"].get<double>() > 2 * run_json("kernel --preset h200 --kind attention --batch-heads 32 --seq 4096 "
+                                                  "--head-dim 128")["seconds"].get<double>());
+  // Other models cost attention as its GEMMs: isca25, 128^3 twice, 637 ns each.
+  json s = run_json("kernel --preset isca25 --kind attention --batch-heads 1 --seq 128 --head-dim 128");
+  CHECK(s["compute_model"] == "systolic");
+  CHECK(s["seconds"].get<double>() == approx(2 * 637e-9));
+  auto text = run_cli("kernel --preset h200 --kind attention --batch-heads 32 --seq 4096 --head-dim 128 --causal");
+  CHECK(text.exit_code == 0);
+  CHECK(text.out.find("16896") != std::string::npos);
+}
+
+TEST_CASE("compute e2e: layer runs the preset's own model") {
+  json j = run_json("layer --model gpt2-medium --preset h200 --seq 1024 --batch 4");
+  CHECK(j["compute_model"] == "gpu");
+  CHECK(j["compute"].get<std::string>().find("gpu on h200") == 0);
+  CHECK(run_json("layer --model gpt2-medium --preset isca25 --seq 256")["compute_model"] == "systolic");
 }
 
 TEST_CASE("compute e2e: USER bandwidth mode stalls and CALC does not") {
@@ -220,6 +299,24 @@ TEST_CASE("compute e2e: bad input is a clear error with exit code 2") {
   expect_input_error("layer --model gpt2-medium --preset isca25 --ep 2", {"--ep", "no experts"});
   expect_input_error("layer --model deepspeed-moe-1.3b --preset isca25 --ep 3", {"--ep", "does not divide"});
   expect_input_error("layer --model gpt2-medium --preset isca25 --compute-model magic", {"--compute-model", "systolic"});
+  expect_input_error("layer --model gpt2-medium --preset tpuv4 --compute-model gpu",
+                     {"--compute-model", "no [gpu] calibration table"});
+  expect_input_error("gemm --preset tpuv4 --model gpu --m 4 --n 4 --k 4", {"--model", "no [gpu] calibration table"});
+  expect_input_error("gemm --preset h100 --model magic --m 4 --n 4 --k 4", {"--model", "auto, gpu, systolic, roofline"});
+  expect_input_error("gemm --preset h100 --model gpu --rows 8 --m 4 --n 4 --k 4", {"--model", "systolic model"});
+  expect_input_error("kernel --preset h200 --kind fft", {"--kind", "elementwise or attention"});
+  expect_input_error("kernel --preset h200 --kind elementwise", {"--bytes", "missing"});
+  expect_input_error("kernel --preset h200 --kind elementwise --bytes lots", {"--bytes"});
+  expect_input_error("kernel --preset h200 --kind attention --seq 128 --head-dim 64", {"--batch-heads", "missing"});
+  expect_input_error("kernel --preset h200 --kind attention --batch-heads 1 --seq 0 --head-dim 64", {"--seq", "out of range"});
+  expect_input_error("kernel --preset h200 --kind attention --batch-heads 1 --seq 8 --head-dim 8 --pass sideways",
+                     {"--pass", "forward or backward"});
+  expect_input_error("kernel --preset tpuv4 --model gpu --kind elementwise --bytes 1", {"--model", "no [gpu]"});
+  std::string gpu_bad = dir + "/gpu_bad.toml";
+  {
+    std::ofstream(gpu_bad) << std::string(kTinyPreset) << "[gpu]\nsms = 3\n";  // 1 array: 3 SMs do not divide it
+  }
+  expect_input_error("gemm --preset '" + gpu_bad + "' --m 4 --n 4 --k 4", {"gpu_bad.toml:17", "gpu.sms", "divide"});
   std::filesystem::remove_all(dir);
 }
 
@@ -259,5 +356,12 @@ preset = "isca25"
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("compute.lowering") != std::string::npos);
   CHECK(bad.err.find("standard or isca25") != std::string::npos);
+  // The gpu model needs a preset calibrated for it.
+  { std::ofstream(path) << base << "model = \"gpu\"\n"; }
+  auto no_gpu = run_cli("run '" + path + "'");
+  CHECK(no_gpu.exit_code == 2);
+  CHECK(no_gpu.err.find("isca25.toml:14") != std::string::npos);
+  CHECK(no_gpu.err.find("compute.model") != std::string::npos);
+  CHECK(no_gpu.err.find("no [gpu] calibration table") != std::string::npos);
   std::filesystem::remove_all(dir);
 }

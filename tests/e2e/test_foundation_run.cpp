@@ -133,7 +133,7 @@ TEST_CASE("every subcommand, nested ones included, has a description and --help"
   }
   // The commands README.md documents, at least.
   for (const char* documented : {"run", "program", "collective", "fusion", "sweep", "fidelity", "platform", "schedule",
-                                 "tune", "playground", "gemm", "layer", "plan"})
+                                 "tune", "playground", "gemm", "kernel", "layer", "plan"})
     CHECK(std::find(pending.begin(), pending.end(), documented) != pending.end());
   int checked = 0;
   while (!pending.empty()) {
@@ -153,8 +153,8 @@ TEST_CASE("every subcommand, nested ones included, has a description and --help"
     }
     ++checked;
   }
-  // 13 commands, platform's gen / kinds / show / check, plan's two generators, sweep merge
-  CHECK(checked >= 20);
+  // 14 commands, platform's gen / kinds / show / check, plan's two generators, sweep merge
+  CHECK(checked >= 21);
 }
 
 TEST_CASE("every command whose help offers --json prints exactly one JSON object") {
@@ -180,6 +180,7 @@ TEST_CASE("every command whose help offers --json prints exactly one JSON object
       {"schedule", "schedule --kind 1f1b --stages 2 --microbatches 2"},
       {"tune", "tune scenarios/pipeline/1f1b-gpt2-64.toml --gpus 8 --memory 16GiB --top 1"},
       {"gemm", "gemm --preset a100 --m 64 --n 64 --k 64"},
+      {"kernel", "kernel --preset h200 --kind elementwise --bytes 256MiB"},
       {"layer", "layer --model gpt2-small --preset a100"},
       {"plan", "plan --hostfile " + metis + "/hostfiles/hostfile-16 --cluster " + metis + "/clusterfile.json --profiles " +
                    metis + "/layers10 --layers 10 --gbs 128 --compat"},

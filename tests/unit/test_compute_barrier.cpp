@@ -29,7 +29,7 @@ struct Rank {
     Op op;
     op.kind = kind;
     op.stream = kPipelineStream;
-    op.peer = peer;
+    op.peer = p.bind_peer(peer);
     op.bytes = bytes;
     op.deps = std::move(deps);
     return p.add(std::move(op));
@@ -119,7 +119,7 @@ static std::vector<Rank> allreduce_next_to_compute() {
   r[0].compute(30e-6);
   GroupPtr g = make_group({0, 1});
   for (Rank& x : r) {
-    Op op = collective_op(intern("ar"), CollectiveKind::all_reduce, g, kM, kCollectiveStream, -1, -1, {});
+    Op op = collective_op(intern("ar"), CollectiveKind::all_reduce, x.p.bind(g), kM, kCollectiveStream, -1, -1, {});
     op.algorithm = CollectiveAlgorithm::ring;
     x.p.add(std::move(op));
   }

@@ -263,7 +263,7 @@ TEST_CASE("compute: Megatron lowering charges the isca25 GEMM lists at 1/tp per 
   auto programs = lower_megatron(in);
   REQUIRE(programs.size() == 2);
   bool found = false;
-  for (const Op& op : programs[1].ops)
+  for (const Op& op : programs[1].ops())
     if (std::string(op.name) == "attn.fwd") {
       found = true;
       CHECK(op.duration_s == approx(29138e-9 / 2));

@@ -87,9 +87,10 @@ TEST_CASE("compute: the isca25 preset is ScaleSim normal.cfg at 1 GHz") {
 
 TEST_CASE("compute: every shipped preset loads and its derived peak is the vendor dense FP16/BF16 peak") {
   // Vendor figures (datasheets, see each preset's comment), in FLOP/s.
-  const std::pair<const char*, double> vendor[] = {{"a100", 312e12},   {"h100", 989.4e12}, {"h20", 148e12},
-                                                   {"v100", 125e12},   {"rtx4080", 97.5e12}, {"tpuv3", 123e12},
-                                                   {"tpuv4", 275e12}, {"p100", 18.7e12}};
+  const std::pair<const char*, double> vendor[] = {
+      {"a100", 312e12},   {"a100-pcie", 312e12}, {"h100", 989.4e12}, {"h200", 989.4e12}, {"gh200", 989.4e12},
+      {"h20", 148e12},    {"v100", 125e12},      {"rtx4080", 97.5e12}, {"tpuv3", 123e12},  {"tpuv4", 275e12},
+      {"p100", 18.7e12}};
   for (auto [name, peak] : vendor) {
     CAPTURE(name);
     HardwarePreset p = load_hardware_preset(name);
@@ -102,7 +103,8 @@ TEST_CASE("compute: every shipped preset loads and its derived peak is the vendo
   // A100: 432 tensor cores of 16 x 16 MACs at 1410 MHz.
   CHECK(load_hardware_preset("a100").peak_flops == approx(2.0 * 16 * 16 * 432 * 1.41e9));
   auto names = hardware_preset_names();
-  for (const char* n : {"isca25", "a100", "h100", "h20", "v100", "rtx4080", "tpuv3", "tpuv4", "p100"})
+  for (const char* n : {"isca25", "a100", "a100-pcie", "h100", "h200", "gh200", "h20", "v100", "rtx4080", "tpuv3",
+                        "tpuv4", "p100"})
     CHECK(std::find(names.begin(), names.end(), n) != names.end());
 }
 
@@ -126,8 +128,8 @@ TEST_CASE("compute: malformed presets are input errors naming the key") {
   CHECK_THROWS_AS(load_hardware_preset("z80"), InputError);
 }
 
-TEST_CASE("compute: systolic is the default compute model and roofline stays selectable") {
-  CHECK(default_compute_model() == "systolic");
+TEST_CASE("compute: systolic and roofline stay selectable (auto is the default, test_compute_gpu.cpp)") {
+  CHECK(resolve_compute_model(default_compute_model(), load_hardware_preset("isca25")) == "systolic");
   auto names = compute_model_names();
   CHECK(std::find(names.begin(), names.end(), "roofline") != names.end());
   HardwarePreset p = load_hardware_preset("isca25");

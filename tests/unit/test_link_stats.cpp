@@ -14,11 +14,11 @@ namespace {
 
 constexpr double X = 512.0 * 1024 * 1024;
 
-Op transfer(OpKind kind, int peer, double bytes) {
+Op transfer(Program& p, OpKind kind, int peer, double bytes) {
   Op op;
   op.kind = kind;
   op.stream = kPipelineStream;
-  op.peer = peer;
+  op.peer = p.bind_peer(peer);
   op.bytes = bytes;
   return op;
 }
@@ -28,8 +28,8 @@ std::vector<Program> sends(int ranks, const std::vector<std::pair<int, int>>& pa
   std::vector<Program> programs(ranks);
   for (int r = 0; r < ranks; ++r) programs[r].rank = r;
   for (auto [s, d] : pairs) {
-    programs[s].add(transfer(OpKind::send, d, X));
-    programs[d].add(transfer(OpKind::recv, s, X));
+    programs[s].add(transfer(programs[s], OpKind::send, d, X));
+    programs[d].add(transfer(programs[d], OpKind::recv, s, X));
   }
   return programs;
 }
@@ -97,12 +97,12 @@ TEST_CASE("link stats: busy time is the union of overlapping and separate transf
   // separated by the second transfer's latency, which is not busy time.
   std::vector<Program> p(3);
   for (int r = 0; r < 3; ++r) p[r].rank = r;
-  OpIndex first = p[0].add(transfer(OpKind::send, 1, X));
-  Op second = transfer(OpKind::send, 2, X);
+  OpIndex first = p[0].add(transfer(p[0], OpKind::send, 1, X));
+  Op second = transfer(p[0], OpKind::send, 2, X);
   second.deps = {first};
   p[0].add(second);
-  p[1].add(transfer(OpKind::recv, 0, X));
-  p[2].add(transfer(OpKind::recv, 0, X));
+  p[1].add(transfer(p[1], OpKind::recv, 0, X));
+  p[2].add(transfer(p[2], OpKind::recv, 0, X));
   SimulationResult r = simulate(p, options("nvswitch", {"--gpus", "3"}));
   const LinkUsage* up = find(*r.link_stats, "gpu0-nvlink-up");
   REQUIRE(up);

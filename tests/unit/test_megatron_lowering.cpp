@@ -41,10 +41,10 @@ TEST_CASE("tensor parallel: 4 all-reduces per layer and micro-batch, of one acti
   for (const Program& p : programs) {
     CHECK(check_program(p).empty());
     CHECK(p.count(CollectiveKind::all_reduce) == 4u * 3 * 3);
-    for (const Op& op : p.ops)
+    for (const Op& op : p.ops())
       if (op.kind == OpKind::collective) {
         CHECK(op.bytes == 2.0 * 128 * 256 * 2);  // micro_batch x sequence x hidden x bytes
-        CHECK(op.group->ranks == std::vector<int>{0, 1, 2, 3});
+        CHECK(p.group(op).ranks == std::vector<int>{0, 1, 2, 3});
       }
   }
 }
@@ -67,7 +67,7 @@ TEST_CASE("sequence parallel: 4 reduce-scatters and 4 all-gathers per layer and 
     CHECK(p.count(CollectiveKind::all_reduce) == 0);
     CHECK(p.count(CollectiveKind::reduce_scatter) == 4u * 3 * 3);
     CHECK(p.count(CollectiveKind::all_gather) == 4u * 3 * 3);
-    for (const Op& op : p.ops) {
+    for (const Op& op : p.ops()) {
       if (op.kind == OpKind::collective) CHECK(op.bytes == act);
       if (op.kind == OpKind::compute && op.kernels)
         for (const Kernel& k : *op.kernels)
@@ -88,9 +88,9 @@ TEST_CASE("tensor parallel with tp = 1 has no all-reduce, data parallel adds one
   REQUIRE(programs.size() == 2);
   const Program& p = programs[1];
   CHECK(p.count(CollectiveKind::all_reduce) == 3u);  // one gradient all-reduce per layer
-  for (const Op& op : p.ops)
+  for (const Op& op : p.ops())
     if (op.kind == OpKind::collective) {
-      CHECK(op.group->ranks == std::vector<int>{0, 1});
+      CHECK(p.group(op).ranks == std::vector<int>{0, 1});
       CHECK(op.bytes == doctest::Approx(in.model.parameters_per_layer() * 2));
       CHECK(op.stream == kDataParallelStream);
     }
@@ -123,7 +123,7 @@ TEST_CASE("program checks catch forward dependencies and foreign groups") {
   q.rank = 5;
   Op c;
   c.kind = OpKind::collective;
-  c.group = make_group({0, 1});
+  c.group = q.bind(make_group({0, 1}));
   q.add(c);
   CHECK(check_program(q).find("not in") != std::string::npos);
 }

@@ -40,7 +40,7 @@ PipelineLowering lower(ScheduleKind kind, int tp, int pp, int dp, int N, bool re
 }
 
 std::size_t count_named(const Program& p, const std::string& name) {
-  return std::count_if(p.ops.begin(), p.ops.end(), [&](const Op& o) { return name == o.name; });
+  return std::count_if(p.ops().begin(), p.ops().end(), [&](const Op& o) { return name == o.name; });
 }
 
 }  // namespace
@@ -63,20 +63,20 @@ TEST_CASE("1f1b over two stages: one compute op per pass with sends and receives
   // Matching channels; messages carry one activation tensor b x s x h x e.
   const double act = 2.0 * 128 * 256 * 2;
   std::set<int> send_channels, recv_channels;
-  for (const Op& o : first.ops)
+  for (const Op& o : first.ops())
     if (o.kind == OpKind::send) {
       send_channels.insert(o.effective_channel());
       CHECK(o.bytes == act);
-      CHECK(o.peer == 1);
+      CHECK(first.peer(o) == 1);
     }
-  for (const Op& o : second.ops)
+  for (const Op& o : second.ops())
     if (o.kind == OpKind::recv) {
       recv_channels.insert(o.effective_channel());
-      CHECK(o.peer == 0);
+      CHECK(second.peer(o) == 0);
     }
   CHECK(send_channels == recv_channels);
   // Sends and receives sit on their own streams, not the compute stream.
-  for (const Op& o : first.ops)
+  for (const Op& o : first.ops())
     if (o.kind == OpKind::send || o.kind == OpKind::recv) CHECK(o.stream > kPipelineStream);
   // Four layers per stage; stage 0 with the embedding, stage 1 with the LM head.
   CHECK(l.partition.layers == std::vector<int>{4, 4});
@@ -89,20 +89,20 @@ TEST_CASE("chimera with two replicas: rank layout and gradient groups of 2W rank
   // rank = d + 2 w: worker w of replica d. Stage 0 lives on worker 0 (down) and 3 (up).
   auto groups = [&](int rank) {
     std::vector<std::vector<int>> out;
-    for (const Op& o : l.programs[rank].ops)
-      if (std::string(o.name) == "dp.allreduce") out.push_back(o.group->ranks);
+    for (const Op& o : l.programs[rank].ops())
+      if (std::string(o.name) == "dp.allreduce") out.push_back(l.programs[rank].group(o).ranks);
     return out;
   };
   CHECK(groups(0) == std::vector<std::vector<int>>{{0, 1, 6, 7}, {0, 1, 6, 7}});  // stage 3 then stage 0
   CHECK(groups(2) == std::vector<std::vector<int>>{{2, 3, 4, 5}, {2, 3, 4, 5}});  // stage 2 then stage 1
   std::vector<double> bytes;
-  for (const Op& o : l.programs[0].ops)
+  for (const Op& o : l.programs[0].ops())
     if (std::string(o.name) == "dp.allreduce") bytes.push_back(o.bytes);
   CHECK(bytes == std::vector<double>{l.stages[3].state.gradients, l.stages[0].state.gradients});
   // Sends go to the same replica's neighbouring worker: rank 0 (P0, d=0) sends down to rank 2.
   std::set<int> peers;
-  for (const Op& o : l.programs[0].ops)
-    if (o.kind == OpKind::send) peers.insert(o.peer);
+  for (const Op& o : l.programs[0].ops())
+    if (o.kind == OpKind::send) peers.insert(l.programs[0].peer(o));
   CHECK(peers == std::set<int>{2});
   for (const Program& p : l.programs) CHECK(check_program(p).empty());
   // Each worker holds two stages: weights of both.
@@ -121,11 +121,11 @@ TEST_CASE("tensor parallelism inside a stage: per-layer ops and Megatron's all-r
   // Forward 9 all-reduces (embedding + 8 blocks), backward 8 (the embedding has no input to
   // reduce), per micro-batch.
   CHECK(count_named(p, "tp.allreduce") == (9 + 8) * 2);
-  for (const Op& o : p.ops)
-    if (std::string(o.name) == "tp.allreduce") CHECK(o.group->ranks == std::vector<int>{0, 1});
+  for (const Op& o : p.ops())
+    if (std::string(o.name) == "tp.allreduce") CHECK(p.group(o).ranks == std::vector<int>{0, 1});
   // Rank 2 = tp 0 of worker 1: its pipeline peer is rank 0.
-  for (const Op& o : l.programs[2].ops)
-    if (o.kind == OpKind::recv) CHECK(o.peer == 0);
+  for (const Op& o : l.programs[2].ops())
+    if (o.kind == OpKind::recv) CHECK(l.programs[2].peer(o) == 0);
 }
 
 // Sequence parallelism (the fused TP+PP / TP+SP communication in a full iteration): every
@@ -147,22 +147,22 @@ TEST_CASE("sequence parallel: reduce-scatter and all-gather instead of all-reduc
     CHECK(count_named(s, "tp.reducescatter") == (9 + 8) * 2);
     CHECK(count_named(s, "tp.allgather") == (9 + 8) * 2);
     CHECK(count_named(b, "tp.allreduce") == (9 + 8) * 2);
-    for (const Op& o : s.ops) {
+    for (const Op& o : s.ops()) {
       if (o.kind == OpKind::send || o.kind == OpKind::recv) CHECK(o.bytes == P / 2);
-      if (o.kind == OpKind::collective && o.group->size() == 2) CHECK(o.bytes == P);
+      if (o.kind == OpKind::collective && s.group(o).size() == 2) CHECK(o.bytes == P);
     }
-    for (const Op& o : b.ops)
+    for (const Op& o : b.ops())
       if (o.kind == OpKind::send) CHECK(o.bytes == P);
   }
   // Every all-gather on the receiving stage's first block waits for the received shard.
   const Program& s2 = sp.programs[2];
   int first_blocks = 0;
-  for (std::size_t i = 0; i < s2.ops.size(); ++i)
-    if (std::string(s2.ops[i].name) == "attn.fwd" && s2.ops[i].layer == 4) {
+  for (std::size_t i = 0; i < s2.ops().size(); ++i)
+    if (std::string(s2.ops()[i].name) == "attn.fwd" && s2.ops()[i].layer == 4) {
       ++first_blocks;
-      const Op& ag = s2.ops[s2.ops[i].deps.front()];
+      const Op& ag = s2.ops()[s2.ops()[i].deps.front()];
       CHECK(std::string(ag.name) == "tp.allgather");
-      CHECK(s2.ops[ag.deps.front()].kind == OpKind::recv);
+      CHECK(s2.ops()[ag.deps.front()].kind == OpKind::recv);
     }
   CHECK(first_blocks == 2);  // one per micro-batch
   // Layer norms, dropouts and residuals run on half the sequence: less activation memory.
@@ -185,7 +185,7 @@ TEST_CASE("recomputation re-runs the forward before each backward and zb-h1 spli
   const Program& p = r.programs[1];
   CHECK(count_named(p, "recompute") == 2);
   double fwd = 0, rec = 0;
-  for (const Op& o : p.ops) {
+  for (const Op& o : p.ops()) {
     if (std::string(o.name) == "fwd") fwd = o.duration_s;
     if (std::string(o.name) == "recompute") rec = o.duration_s;
   }
@@ -199,9 +199,9 @@ TEST_CASE("recomputation re-runs the forward before each backward and zb-h1 spli
   // With fixed costs (1 ms per GEMM) the split adds up to the full backward.
   PipelineLowering f = lower(ScheduleKind::one_f_one_b, 1, 2, 1, 3);
   double full = 0, ig = 0, wg = 0;
-  for (const Op& o : f.programs[0].ops)
+  for (const Op& o : f.programs[0].ops())
     if (std::string(o.name) == "bwd") full = o.duration_s;
-  for (const Op& o : z.programs[0].ops) {
+  for (const Op& o : z.programs[0].ops()) {
     if (std::string(o.name) == "bwd.ig") ig = o.duration_s;
     if (std::string(o.name) == "bwd.wg") wg = o.duration_s;
   }
@@ -216,7 +216,7 @@ TEST_CASE("interleaved: each worker holds v stages with a channel per chunk boun
   // Worker 1 holds stages 1 and 3 (the last): it sends stage 1's activations to stage 2 and
   // the gradients of stages 1 and 3 (to stages 0 and 2), three channels.
   std::set<int> channels;
-  for (const Op& o : l.programs[1].ops)
+  for (const Op& o : l.programs[1].ops())
     if (o.kind == OpKind::send) channels.insert(o.effective_channel());
   CHECK(channels.size() == 3);
   for (const Program& p : l.programs) CHECK(check_program(p).empty());

@@ -64,7 +64,7 @@ struct Fixture {
 
 std::vector<const Op*> ops_named(const Program& p, const std::string& name) {
   std::vector<const Op*> out;
-  for (const auto& op : p.ops)
+  for (const auto& op : p.ops())
     if (name == op.name) out.push_back(&op);
   return out;
 }
@@ -138,7 +138,7 @@ TEST_CASE("lower_plan: two stages (dp2 tp2 layers 0-1, dp1 tp2 layers 2-3), M = 
   auto tp = ops_named(r0, "tp.allreduce");
   CHECK(tp.size() == 10);
   for (auto* op : tp) {
-    CHECK(op->group->ranks == std::vector<int>{0, 1});
+    CHECK(r0.group(*op).ranks == std::vector<int>{0, 1});
     CHECK(op->bytes == 2 * kSampleBytes);
     CHECK(op->stream == kCollectiveStream);
   }
@@ -148,14 +148,14 @@ TEST_CASE("lower_plan: two stages (dp2 tp2 layers 0-1, dp1 tp2 layers 2-3), M = 
   CHECK(dp[0]->layer == 1);
   CHECK(dp[0]->bytes == 40e6 / 2);
   CHECK(dp[1]->bytes == 100e6 / 2);
-  CHECK(dp[0]->group->ranks == std::vector<int>{0, 2});
-  CHECK(out.programs[3].ops.size() == r0.ops.size());
-  CHECK(ops_named(out.programs[3], "dp.allreduce")[0]->group->ranks == std::vector<int>{1, 3});
+  CHECK(r0.group(*dp[0]).ranks == std::vector<int>{0, 2});
+  CHECK(out.programs[3].ops().size() == r0.ops().size());
+  CHECK(out.programs[3].group(*ops_named(out.programs[3], "dp.allreduce")[0]).ranks == std::vector<int>{1, 3});
   // Activations: rank 0's 2 samples go to both ranks of stage 1, half from each of its tp ranks.
   auto sends = ops_named(r0, "pp.send.act");
   REQUIRE(sends.size() == 4);
-  CHECK(sends[0]->peer == 4);
-  CHECK(sends[1]->peer == 5);
+  CHECK(r0.peer(*sends[0]) == 4);
+  CHECK(r0.peer(*sends[1]) == 5);
   CHECK(sends[0]->bytes == kSampleBytes);
   CHECK(sends[0]->micro_batch == 0);
   CHECK(sends[2]->micro_batch == 1);
@@ -181,7 +181,7 @@ TEST_CASE("lower_plan: two stages (dp2 tp2 layers 0-1, dp1 tp2 layers 2-3), M = 
   // attention, MLP fwd and bwd, head bwd: 5 per micro-batch over {4, 5}, 4 samples each.
   auto tp4 = ops_named(r4, "tp.allreduce");
   CHECK(tp4.size() == 10);
-  CHECK(tp4[0]->group->ranks == std::vector<int>{4, 5});
+  CHECK(r4.group(*tp4[0]).ranks == std::vector<int>{4, 5});
   CHECK(tp4[0]->bytes == 4 * kSampleBytes);
   // It receives 1 sample from each of ranks 0-3 per micro-batch, and sends gradients back.
   auto recv = ops_named(r4, "pp.recv.act");
@@ -195,7 +195,7 @@ TEST_CASE("lower_plan: two stages (dp2 tp2 layers 0-1, dp1 tp2 layers 2-3), M = 
   // The forward of micro-batch 0 waits for all four pieces.
   const Op* attn = ops_named(r4, "attn.fwd")[0];
   int recv_deps = 0;
-  for (OpIndex d : attn->deps) recv_deps += std::string(r4.ops[d].name) == "pp.recv.act";
+  for (OpIndex d : attn->deps) recv_deps += std::string(r4.ops()[d].name) == "pp.recv.act";
   CHECK(recv_deps == 4);
 }
 

@@ -25,7 +25,7 @@ TEST_CASE("per-rank compute busy, exposed communication and idle") {
   Op ar;
   ar.kind = OpKind::collective;
   ar.stream = kCollectiveStream;
-  ar.group = make_group({0});
+  ar.group = p.bind(make_group({0}));
   p.add(ar);
   SimulationResult r;
   r.makespan_s = 10;
@@ -48,13 +48,13 @@ TEST_CASE("exposed communication split: waiting for the peer's send versus data 
   c.kind = OpKind::compute;
   sender.add(c);
   Op send;
-  send.kind = OpKind::send, send.peer = 1, send.channel = 16;
+  send.kind = OpKind::send, send.peer = sender.bind_peer(1), send.channel = 16;
   sender.add(send);
   Op other_channel = send;  // a second send on another channel does not match the receive
   other_channel.channel = 17;
   sender.add(other_channel);
   Op recv;
-  recv.kind = OpKind::recv, recv.peer = 0, recv.channel = 16;
+  recv.kind = OpKind::recv, recv.peer = receiver.bind_peer(0), recv.channel = 16;
   receiver.add(recv);
   SimulationResult r;
   r.makespan_s = 6;
