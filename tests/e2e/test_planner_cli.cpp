@@ -6,11 +6,13 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "tests/approx.hpp"
 #include "tests/e2e/cli_runner.hpp"
 
 using chimera::test::read_file;
 using chimera::test::run_cli;
 using chimera::test::temp_dir;
+using chimera::test::approx;
 
 namespace {
 
@@ -112,7 +114,9 @@ TEST_CASE("plan gen-hostfile prints the fork's hostfile") {
   auto r = run_cli("plan gen-hostfile 16");
   REQUIRE(r.exit_code == 0);
   CHECK(r.out == read_file(chimera::test::source_path(kData + "/hostfiles/hostfile-16")));
-  CHECK(run_cli("plan gen-hostfile 6").exit_code == 2);
+  auto six = run_cli("plan gen-hostfile 6");
+  CHECK(six.exit_code == 2);
+  CHECK(six.err == "error: n: 6 (valid: a positive multiple of 4)\n");
 }
 
 TEST_CASE("plan: bad input exits 2 with one clear message") {
@@ -155,7 +159,21 @@ TEST_CASE("plan: bad input exits 2 with one clear message") {
   // 3 nodes x 4 GPUs = 12: not a power of two, which the reference cannot handle.
   std::string twelve = write("twelve", "0.0.0.1 slots=4\n0.0.0.4 slots=4\n0.0.0.4 slots=4\n");
   expect(run_cli("plan --compat --hostfile " + twelve + base), "power of two");
-  CHECK(run_cli("plan --hostfile " + twelve + base).exit_code == 0);
+  // The default mode searches 12 GPUs: the hostfile's 4 V100 (0.0.0.1) and 8 A100 (0.0.0.4, the
+  // cluster file's types), every plan's device groups cover all 12 and its stages the 10 layers.
+  auto clean = run_cli("plan --json --hostfile " + twelve + base);
+  REQUIRE_MESSAGE(clean.exit_code == 0, clean.err);
+  auto j = nlohmann::json::parse(clean.out);
+  CHECK(j["num_gpus"] == 12);
+  CHECK(j["gpus"] == "8 A100 + 4 V100");
+  REQUIRE(!j["plans"].empty());
+  for (const auto& plan : j["plans"]) {
+    int gpus = 0;
+    for (int g : plan["device_groups"]) gpus += g;
+    CHECK(gpus == 12);
+    CHECK(plan["layer_partition"].front() == 0);
+    CHECK(plan["layer_partition"].back() == 10);
+  }
   std::filesystem::remove_all(dir);
 }
 
@@ -174,7 +192,7 @@ TEST_CASE("plan --simulate: a single-stage plan simulates to the model cost plus
   REQUIRE(j["simulated"].size() == 2);
   for (const auto& p : j["simulated"]) {
     CHECK(p["device_groups"] == nlohmann::json::array({4}));
-    CHECK(p["simulated_ms"].get<double>() == doctest::Approx(p["model_cost_ms"].get<double>()).epsilon(1e-9));
+    CHECK(p["simulated_ms"].get<double>() == approx(p["model_cost_ms"].get<double>()).epsilon(1e-9));
     CHECK(p["messages"] == 0);
   }
   // Explicit: plan 1 (M = 1) adds 34 blocking ring all-reduces of the batch's activations
@@ -188,7 +206,7 @@ TEST_CASE("plan --simulate: a single-stage plan simulates to the model cost plus
   const double bytes = 8.0 * 1024 * 4096 * 2, bandwidth = 46 * 1024.0 * 1024 * 1000;
   const double allreduce_s = 6 * (1e-6 + bytes / 4 / bandwidth);
   CHECK(e["simulated_ms"].get<double>() ==
-        doctest::Approx(e["model_cost_ms"].get<double>() + 34 * allreduce_s * 1e3).epsilon(1e-4));
+        approx(e["model_cost_ms"].get<double>() + 34 * allreduce_s * 1e3).epsilon(1e-4));
   CHECK(e["messages"] == 34 * 6 * 4);
   std::filesystem::remove_all(dir);
 }
