@@ -2,23 +2,22 @@
 
 #include <fmt/format.h>
 #include <simgrid/s4u/Actor.hpp>
-#include <simgrid/s4u/ConditionVariable.hpp>
 #include <simgrid/s4u/Engine.hpp>
-#include <simgrid/s4u/Mutex.hpp>
-
-#include <simgrid/s4u/NetZone.hpp>
-
 #include <simgrid/s4u/Link.hpp>
+#include <simgrid/s4u/NetZone.hpp>
+#include <xbt/config.hpp>
 
 #include <algorithm>
 #include <limits>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <tuple>
 
+#include "actors/engine_capacity.hpp"
 #include "collectives/comm_context.hpp"
+#include "collectives/rank_loop.hpp"
 #include "collectives/run_collective.hpp"
+#include "collectives/transfers.hpp"
 #include "common/input_error.hpp"
 #include "platforms/platform_loader.hpp"
 
@@ -27,58 +26,117 @@ namespace {
 
 namespace s4u = simgrid::s4u;
 
-// What a rank's stream actors share: which ops are done, and a condition variable to wake
-// streams waiting for a dependency on another stream.
+constexpr OpIndex kNoOp = std::numeric_limits<OpIndex>::max();
+
+// One rank at run time: its ops by stream, how many dependencies each op still waits for, and
+// which ops wait for each, so that finishing an op resumes exactly the stream it unblocks.
+// Everything here is flat arrays sized once: no allocation per op.
 struct RankRuntime {
   int rank = 0;
   const Program* program = nullptr;
-  std::vector<char> done;
   std::vector<OpTiming>* timings = nullptr;
-  s4u::MutexPtr mutex;
-  s4u::ConditionVariablePtr dependency_done;
+  std::vector<std::uint32_t> missing;           // per op: dependencies not yet done
+  std::vector<std::uint32_t> dependents_begin;  // per op + 1: where its dependents start
+  std::vector<OpIndex> dependents;              // ops listing op i among their deps (CSR)
+  std::vector<std::uint32_t> stream_begin;      // per stream + 1
+  std::vector<OpIndex> stream_ops;              // the ops of each stream in program order (CSR)
+  std::vector<OpIndex> waiting_op;              // per stream: the op it waits to start, or kNoOp
+  std::vector<std::coroutine_handle<>> waiting;  // per stream: its suspended task
+  std::optional<RankLoop> loop;
+
+  void build(const Program& p) {
+    program = &p;
+    const std::size_t n = p.ops().size(), streams = p.stream_names().size();
+    missing.assign(n, 0);
+    dependents_begin.assign(n + 1, 0);
+    stream_begin.assign(streams + 1, 0);
+    for (OpIndex i = 0; i < n; ++i) {
+      missing[i] = static_cast<std::uint32_t>(p.ops()[i].deps.size());
+      for (OpIndex d : p.ops()[i].deps) dependents_begin[d + 1]++;
+      stream_begin[p.ops()[i].stream + 1]++;
+    }
+    for (std::size_t i = 0; i < n; ++i) dependents_begin[i + 1] += dependents_begin[i];
+    for (std::size_t s = 0; s < streams; ++s) stream_begin[s + 1] += stream_begin[s];
+    dependents.resize(dependents_begin[n]);
+    stream_ops.resize(n);
+    std::vector<std::uint32_t> fill(dependents_begin.begin(), dependents_begin.end() - 1);
+    std::vector<std::uint32_t> stream_fill(stream_begin.begin(), stream_begin.end() - 1);
+    for (OpIndex i = 0; i < n; ++i) {
+      for (OpIndex d : p.ops()[i].deps) dependents[fill[d]++] = i;
+      stream_ops[stream_fill[p.ops()[i].stream]++] = i;
+    }
+    waiting_op.assign(streams, kNoOp);
+    waiting.assign(streams, {});
+  }
+
+  bool done(OpIndex i) const { return (*timings)[i].end_s >= 0; }
+
+  void finish(OpIndex i) {
+    for (std::uint32_t k = dependents_begin[i]; k < dependents_begin[i + 1]; ++k) {
+      const OpIndex d = dependents[k];
+      if (--missing[d] != 0) continue;
+      const std::uint16_t s = program->ops()[d].stream;
+      if (waiting_op[s] == d) {
+        waiting_op[s] = kNoOp;
+        loop->schedule(std::exchange(waiting[s], {}));
+      }
+    }
+  }
 };
 
-bool deps_done(const RankRuntime& rt, const Op& op) {
-  return std::all_of(op.deps.begin(), op.deps.end(), [&](OpIndex d) { return rt.done[d] != 0; });
-}
+// Suspends a stream until op i's dependencies are done.
+struct DependenciesDone {
+  RankRuntime& rt;
+  OpIndex op;
+  bool await_ready() const noexcept { return rt.missing[op] == 0; }
+  void await_suspend(std::coroutine_handle<> h) noexcept {
+    const std::uint16_t s = rt.program->ops()[op].stream;
+    rt.waiting_op[s] = op;
+    rt.waiting[s] = h;
+  }
+  void await_resume() const noexcept {}
+};
 
-void execute(CommContext& ctx, const RankRuntime& rt, const Op& op) {
+Task<> communicate(CommContext& ctx, RankRuntime& rt, const Op& op) {
+  Endpoint e{ctx, *rt.loop, rt.rank, op.effective_channel()};
   switch (op.kind) {
-    case OpKind::compute: s4u::this_actor::sleep_for(op.duration_s); break;
-    case OpKind::collective: run_collective(ctx, *rt.program, op); break;
-    case OpKind::send: send_bytes(ctx, rt.rank, rt.program->peer(op), op.effective_channel(), op.bytes); break;
-    case OpKind::recv: recv_bytes(ctx, rt.program->peer(op), rt.rank, op.effective_channel()); break;
+    case OpKind::collective: co_await run_collective(ctx, *rt.loop, *rt.program, op); break;
+    case OpKind::send: co_await exchange(e, send_to(rt.program->peer(op), op.bytes), Receives{}); break;
+    case OpKind::recv: co_await exchange(e, Sends{}, receive_from(rt.program->peer(op))); break;
+    case OpKind::compute: break;
   }
 }
 
 // One stream of one GPU: its ops in program order, each once its dependencies are done.
-void stream_actor(CommContext* ctx, RankRuntime* rt, std::vector<OpIndex> ops) {
-  for (OpIndex i : ops) {
-    const Op& op = rt->program->ops()[i];
-    if (!deps_done(*rt, op)) {
-      std::unique_lock lock(*rt->mutex);
-      rt->dependency_done->wait(lock, [&] { return deps_done(*rt, op); });
-    }
-    if (auto* b = ctx->barrier()) {  // the compat engine's global compute barrier
-      b->wait_for_turn();
+Task<> run_stream(CommContext& ctx, RankRuntime& rt, std::uint16_t stream) {
+  for (std::uint32_t k = rt.stream_begin[stream]; k < rt.stream_begin[stream + 1]; ++k) {
+    const OpIndex i = rt.stream_ops[k];
+    const Op& op = rt.program->ops()[i];
+    co_await DependenciesDone{rt, i};
+    if (auto* b = ctx.barrier()) {  // the compat engine's global compute barrier
+      co_await b->turn(*rt.loop);
       if (op.kind == OpKind::compute) b->begin_compute(op.duration_s);
     }
-    (*rt->timings)[i].start_s = s4u::Engine::get_clock();
-    execute(*ctx, *rt, op);
-    (*rt->timings)[i].end_s = s4u::Engine::get_clock();
-    {
-      std::unique_lock lock(*rt->mutex);
-      rt->done[i] = 1;
-    }
-    rt->dependency_done->notify_all();
+    (*rt.timings)[i].start_s = s4u::Engine::get_clock();
+    if (op.kind == OpKind::compute) co_await rt.loop->sleep_for(op.duration_s);
+    else co_await communicate(ctx, rt, op);
+    (*rt.timings)[i].end_s = s4u::Engine::get_clock();
+    rt.finish(i);
   }
 }
 
-std::vector<std::string> engine_arguments(const SimulationOptions& o) {
+// The GPU's actor: every stream a task of the rank's loop.
+void rank_actor(CommContext* ctx, RankRuntime* rt) {
+  for (std::size_t s = 0; s + 1 < rt->stream_begin.size(); ++s)
+    if (rt->stream_begin[s + 1] > rt->stream_begin[s]) rt->loop->spawn(run_stream(*ctx, *rt, static_cast<std::uint16_t>(s)));
+  rt->loop->run();
+}
+
+std::vector<std::string> engine_arguments(const SimulationOptions& o, const ContextPlan& contexts) {
   std::vector<std::string> args = {"chimera-sim"};
   for (const auto& c : simgrid_config(o.network)) args.push_back("--cfg=" + c);
-  // Tens of thousands of stream actors: small stacks keep the address space in check.
-  args.push_back("--cfg=contexts/stack-size:256");
+  args.push_back(fmt::format("--cfg=contexts/stack-size:{}", contexts.stack_kib));
+  args.push_back(fmt::format("--cfg=contexts/guard-size:{}", contexts.guard_pages));
 #ifdef CHIMERA_SANITIZED
   // ASan cannot follow SimGrid's hand-made stack switches (Debian's libsimgrid is not built
   // with sanitizer fiber annotations): run actors as system threads instead.
@@ -89,14 +147,14 @@ std::vector<std::string> engine_arguments(const SimulationOptions& o) {
   return args;
 }
 
-std::string pending_ops(const std::vector<Program>& programs, const std::vector<RankRuntime>& rts) {
+std::string pending_ops(const std::vector<RankRuntime>& rts) {
   std::string out;
   int shown = 0;
   for (const auto& rt : rts) {
-    for (std::size_t i = 0; i < rt.done.size(); ++i) {
-      if (rt.done[i]) continue;
+    for (OpIndex i = 0; i < rt.program->ops().size(); ++i) {
+      if (rt.done(i)) continue;
       const OpTiming& t = (*rt.timings)[i];
-      if (t.start_s < 0 && !deps_done(rt, rt.program->ops()[i])) continue;  // not the blocking one
+      if (t.start_s < 0 && rt.missing[i] != 0) continue;  // not the blocking one
       out += fmt::format("\n  rank {} op {} ({}){}", rt.rank, i, describe(*rt.program, rt.program->ops()[i]),
                          t.start_s >= 0 ? fmt::format(" started at {:.9g} s", t.start_s) : " ready, not started");
       if (++shown == 8) return out + "\n  ...";
@@ -107,7 +165,8 @@ std::string pending_ops(const std::vector<Program>& programs, const std::vector<
 }
 
 // Every collective is checked before any actor starts: a bad algorithm choice must be an
-// input error, never an exception inside the engine.
+// input error, never an exception inside the engine. Each (group, kind, algorithm) is
+// resolved once here, and the run reuses the answer.
 void check_collectives(CommContext& ctx, const std::vector<Program>& programs) {
   std::set<std::tuple<const Group*, const Group*, int, int>> seen;
   for (const Program& p : programs)
@@ -116,36 +175,70 @@ void check_collectives(CommContext& ctx, const std::vector<Program>& programs) {
       if (op.kind != OpKind::collective) continue;
       const Group* group = op.group < p.groups.size() ? p.groups[op.group].get() : nullptr;
       const Group* targets = p.targets(op);
-      if (!seen.emplace(group, targets, int(op.collective), int(op.algorithm)).second) continue;
-      std::string problem = group ? collective_problem(ctx, op, group, targets, resolve_algorithm(ctx, op, *group))
-                                  : "no group bound to the op's slot";
-      if (!problem.empty())
-        throw InputError({}, "collective", fmt::format("rank {} op {} ({}): {}", p.rank, i, group ? describe(p, op) : op.name, problem),
+      if (!group)
+        throw InputError({}, "collective", fmt::format("rank {} op {} ({}): no group bound to its slot", p.rank, i, op.name),
                          algorithms_for(op.collective));
+      if (!seen.emplace(group, targets, int(op.collective), int(op.algorithm)).second) continue;
+      const CollectiveAlgorithm* known = ctx.resolved(*group, op);
+      const CollectiveAlgorithm a = known ? *known : resolve_algorithm(ctx, op, *group);
+      std::string problem = collective_problem(ctx, op, group, targets, a);
+      if (!problem.empty())
+        throw InputError({}, "collective", fmt::format("rank {} op {} ({}): {}", p.rank, i, describe(p, op), problem),
+                         algorithms_for(op.collective));
+      if (!known) ctx.remember_resolved(*group, op, a);
     }
+}
+
+// Streams that may sleep at the same time on one rank: a stream runs one op at a time and an op
+// one sleep at a time, except a double binary tree (four directions at once).
+int concurrent_sleeps(CommContext& ctx, const Program& p) {
+  const bool comm_sleeps = ctx.barrier() || !ctx.options().reduction_seconds_per_byte.empty() ||
+                           ctx.options().granularity == Granularity::aggregated;
+  std::vector<int> per_stream(p.stream_names().size(), 0);
+  for (const Op& op : p.ops()) {
+    int& s = per_stream[op.stream];
+    if (op.kind == OpKind::compute || ctx.barrier()) s = std::max(s, 1);
+    if (op.kind != OpKind::collective || !comm_sleeps) continue;
+    const CollectiveAlgorithm* a = ctx.resolved(p.group(op), op);
+    s = std::max(s, a && *a == CollectiveAlgorithm::double_binary_tree ? 4 : 1);
+  }
+  int total = 0;
+  for (int s : per_stream) total += s;
+  return total;
 }
 
 }  // namespace
 
 struct Simulation::Impl {
+  SimulationOptions options;
   std::vector<std::string> args;
   std::vector<char*> argv;
   std::unique_ptr<s4u::Engine> engine;
   LoadedPlatform platform;
   std::vector<std::string> host_names;
   CollectiveOptions collectives;
-  bool link_stats = false;
+  SleepHosts sleep_hosts;
+  bool sealed = false;
   bool ran = false;
+
+  // Adds the sleep hosts (SimGrid adds no host to a sealed platform), then seals.
+  void seal(int sleep_hosts_needed) {
+    if (sealed) return;
+    sleep_hosts.create(engine->get_netzone_root(), sleep_hosts_needed);
+    seal_loaded_platform(*engine, options.platform, options.network);
+    sealed = true;
+  }
 };
 
 Simulation::Simulation(const SimulationOptions& options, int ranks) : impl_(std::make_unique<Impl>()) {
-  impl_->args = engine_arguments(options);
+  impl_->options = options;
+  const ContextPlan contexts = plan_contexts(ranks);
+  impl_->args = engine_arguments(options, contexts);
   for (auto& a : impl_->args) impl_->argv.push_back(a.data());
   impl_->argv.push_back(nullptr);
   int argc = static_cast<int>(impl_->args.size());
   impl_->engine = std::make_unique<s4u::Engine>(&argc, impl_->argv.data());
-  impl_->platform = load_platform(*impl_->engine, options.platform, ranks, options.network);
-  impl_->link_stats = options.link_stats;
+  impl_->platform = load_platform(*impl_->engine, options.platform, ranks, options.network, /*seal=*/false);
   for (auto* h : impl_->platform.rank_hosts) impl_->host_names.push_back(h->get_name());
   impl_->collectives = options.collectives;
   if (impl_->collectives.platform_default == CollectiveAlgorithm::automatic) {
@@ -158,6 +251,7 @@ Simulation::Simulation(const SimulationOptions& options, int ranks) : impl_(std:
 }
 
 AlphaBeta Simulation::route_alpha_beta(int src, int dst) const {
+  impl_->seal(0);
   std::vector<s4u::Link*> links;
   double latency = 0;
   impl_->platform.rank_hosts.at(src)->route_to(impl_->platform.rank_hosts.at(dst), links, &latency);
@@ -197,38 +291,49 @@ SimulationResult Simulation::run(const std::vector<Program>& programs) {
   result.timings.resize(ranks);
   CommContext ctx(hosts, impl_->collectives);
   check_collectives(ctx, programs);
+  int sleeps = 0;
+  for (const Program& p : programs) sleeps += concurrent_sleeps(ctx, p);
+  if (impl_->sealed && sleeps > impl_->sleep_hosts.size())
+    throw std::logic_error("the platform was sealed before run(): no room for the simulation's sleep hosts");
+  EngineDemand demand;
+  demand.actors = ranks;
+  demand.sleep_hosts = sleeps;
+  for (const Program& p : programs) {
+    demand.ops += static_cast<std::int64_t>(p.ops().size());
+    for (const Op& op : p.ops()) demand.dependencies += static_cast<std::int64_t>(op.deps.size());
+  }
+  check_engine_memory(demand);
+  impl_->seal(sleeps);
+
+  const double precision = simgrid::config::get_value<double>("surf/precision");
   std::vector<RankRuntime> runtimes(ranks);
   for (int r = 0; r < ranks; ++r) {
-    const Program& p = programs[r];
     RankRuntime& rt = runtimes[r];
     rt.rank = r;
-    rt.program = &p;
-    rt.done.assign(p.ops().size(), 0);
-    result.timings[r].assign(p.ops().size(), OpTiming{});
+    rt.build(programs[r]);
+    result.timings[r].assign(programs[r].ops().size(), OpTiming{});
     rt.timings = &result.timings[r];
-    rt.mutex = s4u::Mutex::create();
-    rt.dependency_done = s4u::ConditionVariable::create();
-    std::vector<std::vector<OpIndex>> per_stream(p.stream_names().size());
-    for (OpIndex i = 0; i < p.ops().size(); ++i) per_stream[p.ops()[i].stream].push_back(i);
-    for (std::size_t s = 0; s < per_stream.size(); ++s) {
-      if (per_stream[s].empty()) continue;
-      s4u::Actor::create(fmt::format("rank{}.{}", r, p.stream_names()[s]), hosts[r], stream_actor, &ctx, &rt,
-                         std::move(per_stream[s]));
-    }
+    rt.loop.emplace(impl_->sleep_hosts, precision);
   }
+  for (int r = 0; r < ranks; ++r)
+    if (!programs[r].ops().empty()) s4u::Actor::create(fmt::format("rank{}", r), hosts[r], rank_actor, &ctx, &runtimes[r]);
 
   bool deadlocked = false;
   s4u::Engine::on_deadlock_cb([&] { deadlocked = true; });
   std::optional<LinkStatsCollector> link_stats;
-  if (impl_->link_stats) link_stats.emplace();
+  if (impl_->options.link_stats) link_stats.emplace();
   impl_->engine->run();
 
+  for (const auto& rt : runtimes)
+    if (auto e = rt.loop->error()) std::rethrow_exception(e);
   bool unfinished = std::any_of(runtimes.begin(), runtimes.end(), [](const RankRuntime& rt) {
-    return std::any_of(rt.done.begin(), rt.done.end(), [](char d) { return d == 0; });
+    for (OpIndex i = 0; i < rt.program->ops().size(); ++i)
+      if (!rt.done(i)) return true;
+    return false;
   });
   if (deadlocked || unfinished)
     throw SimulationDeadlock("the programs cannot finish: ops left waiting (a receive without its send, or a "
-                             "collective some member never joins):" + pending_ops(programs, runtimes));
+                             "collective some member never joins):" + pending_ops(runtimes));
 
   result.makespan_s = s4u::Engine::get_clock();
   result.rank_hosts.assign(impl_->host_names.begin(), impl_->host_names.begin() + ranks);

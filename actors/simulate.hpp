@@ -1,8 +1,8 @@
 #pragma once
-// Runs rank programs on a SimGrid platform: one GPU actor per rank, which executes its program
-// with one SimGrid actor per stream (compute, tensor-parallel, data-parallel, pipeline, ...),
-// so communication overlaps compute wherever dependencies allow. One simulation per process:
-// SimGrid allows a single engine.
+// Runs rank programs on a SimGrid platform: one SimGrid actor per GPU, which runs its
+// program's streams (compute, tensor-parallel, data-parallel, pipeline, ...) side by side as
+// tasks of one loop (collectives/rank_loop.hpp), so communication overlaps compute wherever
+// dependencies allow. One simulation per process: SimGrid allows a single engine.
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "collectives/closed_form.hpp"
-#include "collectives/comm_context.hpp"
+#include "collectives/collective_options.hpp"
 #include "platforms/link_stats.hpp"
 #include "platforms/network_settings.hpp"
 #include "platforms/platform_spec.hpp"

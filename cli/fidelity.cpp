@@ -13,6 +13,7 @@
 #include "common/toml_reader.hpp"
 #include "common/units.hpp"
 #include "platforms/network_settings.hpp"
+#include "platforms/ns3_tuning.hpp"
 #include "version.hpp"
 
 namespace chimera {
@@ -173,6 +174,13 @@ nlohmann::json run_fidelity(const FidelityRequest& q) {
                         {"summary", summary},
                         {"version", version_string()}};
   if (ref) out["reference"] = {{"file", ref->file}, {"unit", ref->unit}, {"points", ref->times.size()}};
+  // The TCP settings ns-3 ran with (platforms/ns3_tuning.hpp).
+  if (std::find(models.begin(), models.end(), "ns-3") != models.end()) {
+    nlohmann::json tuning = nlohmann::json::array();
+    for (const Ns3Setting& t : ns3_tuning_settings())
+      tuning.push_back({{"attribute", t.attribute}, {"value", t.value}, {"status", to_string(t.status)}});
+    out["ns3_tuning"] = {{"description", ns3_tuning_description()}, {"settings", tuning}};
+  }
   return out;
 }
 
@@ -182,6 +190,7 @@ std::string fidelity_text(const nlohmann::json& r) {
                                 r["version"].get<std::string>());
   if (r.contains("reference"))
     out += fmt::format("reference {} ({})\n", r["reference"]["file"].get<std::string>(), r["reference"]["unit"].get<std::string>());
+  if (r.contains("ns3_tuning")) out += fmt::format("ns-3 TCP: {}\n", r["ns3_tuning"]["description"].get<std::string>());
   out += "\n";
   const bool fusion = r["kind"] == "fusion";
   for (const auto& row : r["points"]) {

@@ -1,9 +1,7 @@
 #include "cli/link_probe.hpp"
 
-#include <simgrid/s4u/Host.hpp>
-#include <simgrid/s4u/Link.hpp>
-
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "actors/simulate.hpp"
@@ -17,19 +15,14 @@ std::vector<LinkCost> probe_routes_from_rank0(const Scenario& s, int ranks) {
     opt.platform = s.platform;
     opt.network = s.network;
     Simulation sim(opt, ranks);
-    auto* from = simgrid::s4u::Host::by_name(sim.rank_host_name(0));
     nlohmann::json rows = nlohmann::json::array();
     for (int r = 0; r < ranks; ++r) {
       if (r == 0) {
         rows.push_back({0.0, 0.0});
         continue;
       }
-      std::vector<simgrid::s4u::Link*> links;
-      double latency = 0;
-      from->route_to(simgrid::s4u::Host::by_name(sim.rank_host_name(r)), links, &latency);
-      double bandwidth = std::numeric_limits<double>::infinity();
-      for (auto* l : links) bandwidth = std::min(bandwidth, l->get_bandwidth());
-      rows.push_back({latency, std::isinf(bandwidth) ? 0.0 : bandwidth});
+      AlphaBeta ab = sim.route_alpha_beta(0, r);
+      rows.push_back({ab.latency_s, std::isinf(ab.bandwidth_Bps) ? 0.0 : ab.bandwidth_Bps});
     }
     return rows;
   });

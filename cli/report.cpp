@@ -10,6 +10,7 @@
 #include "common/units.hpp"
 #include "compute/hardware_preset.hpp"
 #include "platforms/link_stats.hpp"
+#include "platforms/ns3_tuning.hpp"
 #include "version.hpp"
 
 namespace chimera {
@@ -30,6 +31,12 @@ nlohmann::json provenance(const Scenario& s, const std::string& compute_descript
                                                                             : nlohmann::json(nullptr)},
                             {"payload_efficiency", s.network.payload_efficiency},
                             {"description", describe(s.network)}};
+  if (s.network.model == NetworkModel::NS3) {  // what the TCP tuning applied (platforms/ns3_tuning.hpp)
+    nlohmann::json tuning = nlohmann::json::array();
+    for (const Ns3Setting& t : ns3_tuning_settings())
+      tuning.push_back({{"attribute", t.attribute}, {"value", t.value}, {"status", to_string(t.status)}});
+    network["ns3_tuning"] = std::move(tuning);
+  }
   return {{"scenario", s.file},
           {"title", s.title},
           {"version", version_string()},

@@ -7,7 +7,7 @@
 #include "common/input_error.hpp"
 #include "platforms/network_settings.hpp"
 #include "platforms/platform_spec.hpp"
-#include "collectives/comm_context.hpp"
+#include "collectives/collective_options.hpp"
 #include "workloads/isca25_e2e.hpp"
 #include "workloads/model_spec.hpp"
 #include "workloads/parallel_plan.hpp"
@@ -46,7 +46,7 @@ struct WorkloadSpec {
 
 // How the engine runs programs.
 struct EngineSpec {
-  // The research engine's global compute barrier (collectives/comm_context.hpp); off: every
+  // The research engine's global compute barrier (collectives/comm_context.hpp, ComputeBarrier); off: every
   // GPU's streams overlap freely.
   bool compute_barrier = false;
 };

@@ -1,14 +1,13 @@
 #include "collectives/comm_context.hpp"
 
-#include <simgrid/s4u/Actor.hpp>
+#include <fmt/format.h>
 #include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Link.hpp>
 #include <simgrid/s4u/NetZone.hpp>
 
 #include <algorithm>
-#include <cmath>
 #include <map>
-#include <string>
+#include <stdexcept>
 
 namespace chimera {
 
@@ -22,18 +21,21 @@ CommContext::CommContext(std::vector<simgrid::s4u::Host*> rank_hosts, Collective
 }
 
 namespace {
-std::uint64_t pair_key(int a, int b, int c) {
-  return (std::uint64_t(a) << 40) | (std::uint64_t(b) << 16) | std::uint64_t(c & 0xffff);
+
+// src and dst below 2^24, channel below 2^16: one 64-bit key per mailbox.
+std::uint64_t pair_key(int src, int dst, int channel) {
+  if (src < 0 || dst < 0 || src >= (1 << 24) || dst >= (1 << 24) || channel < 0 || channel >= (1 << 16))
+    throw std::logic_error(fmt::format("message {} -> {} on channel {}: out of the mailbox key's range", src, dst, channel));
+  return (std::uint64_t(src) << 40) | (std::uint64_t(dst) << 16) | std::uint64_t(channel);
 }
-int payload_marker;  // messages carry no data; SimGrid needs a non-null pointer
+
 }  // namespace
 
 simgrid::s4u::Mailbox* CommContext::mailbox(int src, int dst, int channel) {
   std::uint64_t key = pair_key(src, dst, channel);
   auto it = mailboxes_.find(key);
   if (it != mailboxes_.end()) return it->second;
-  auto* mb = simgrid::s4u::Mailbox::by_name("m" + std::to_string(src) + ">" + std::to_string(dst) + "#" +
-                                            std::to_string(channel));
+  auto* mb = simgrid::s4u::Mailbox::by_name(fmt::format("m{}>{}#{}", src, dst, channel));
   mailboxes_.emplace(key, mb);
   return mb;
 }
@@ -49,12 +51,42 @@ double CommContext::route_latency(int src, int dst) {
   return latency;
 }
 
-void ComputeBarrier::wait_for_turn() const {
-  for (;;) {
-    double now = simgrid::s4u::Engine::get_clock();
-    if (now >= end || now == start) return;
-    simgrid::s4u::this_actor::sleep_until(end);
+const std::vector<std::vector<int>>& CommContext::members_by_node(const Group& g) {
+  auto it = nodes_.find(&g);
+  if (it != nodes_.end()) return it->second;
+  std::vector<std::vector<int>> nodes;
+  std::map<int, std::size_t> index;
+  for (int r : g.ranks) {
+    auto [pos, fresh] = index.emplace(node_of(r), nodes.size());
+    if (fresh) nodes.emplace_back();
+    nodes[pos->second].push_back(r);
   }
+  for (const auto& n : nodes)
+    if (n.size() != nodes.front().size()) nodes.clear();
+  return nodes_.emplace(&g, std::move(nodes)).first->second;
+}
+
+std::size_t CommContext::AlgorithmKeyHash::operator()(const AlgorithmKey& k) const {
+  return std::hash<const void*>()(k.group) ^ (std::size_t(k.kind) << 1) ^ (std::size_t(k.requested) << 9);
+}
+
+const CollectiveAlgorithm* CommContext::resolved(const Group& group, const Op& op) const {
+  auto it = resolved_.find({&group, op.collective, op.algorithm});
+  return it == resolved_.end() ? nullptr : &it->second;
+}
+
+void CommContext::remember_resolved(const Group& group, const Op& op, CollectiveAlgorithm a) {
+  resolved_.emplace(AlgorithmKey{&group, op.collective, op.algorithm}, a);
+}
+
+bool ComputeBarrier::may_start_now() const {
+  const double now = simgrid::s4u::Engine::get_clock();
+  return now >= end || now == start;
+}
+
+Task<> ComputeBarrier::turn(RankLoop& loop) const {
+  // sleep_until(end), as the research engine's actors did: a sleep of end - now.
+  while (!may_start_now()) co_await loop.sleep_for(end - simgrid::s4u::Engine::get_clock());
 }
 
 void ComputeBarrier::begin_compute(double seconds) {
@@ -62,13 +94,5 @@ void ComputeBarrier::begin_compute(double seconds) {
   if (now != start) start = now;
   end = std::max(end, now + seconds + 1e-9);  // + one cycle of the study's 1 GHz clock
 }
-
-void send_bytes(CommContext& ctx, int src, int dst, int channel, double bytes) {
-  if (auto* b = ctx.barrier()) b->wait_for_turn();
-  ctx.count_message(src, bytes);
-  ctx.mailbox(src, dst, channel)->put(&payload_marker, static_cast<std::uint64_t>(std::llround(bytes)));
-}
-
-void recv_bytes(CommContext& ctx, int src, int dst, int channel) { ctx.mailbox(src, dst, channel)->get<int>(); }
 
 }  // namespace chimera

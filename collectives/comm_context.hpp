@@ -3,38 +3,21 @@
 // (one SimGrid mailbox per (source rank, destination rank, channel); messages between two
 // ranks on one channel match in FIFO order, as on a NCCL communicator, so programs issue the
 // collectives of a channel in the same order on every member), route latencies, which node
-// (englobing zone) each rank sits in, and the collective options of the run.
+// (englobing zone) each rank sits in, per-group facts worked out once (the algorithm `auto`
+// stands for, members by node), and the collective options of the run.
 #include <simgrid/s4u/Host.hpp>
 #include <simgrid/s4u/Mailbox.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <unordered_map>
 #include <vector>
 
+#include "collectives/collective_options.hpp"
+#include "collectives/rank_loop.hpp"
 #include "workloads/program.hpp"
 
 namespace chimera {
-
-enum class Granularity {
-  step,        // every message of every round is a flow
-  aggregated,  // one flow per peer per phase; the other rounds' latencies are added analytically
-};
-
-struct CollectiveOptions {
-  Granularity granularity = Granularity::step;
-  // Local reduction after each receive of a reducing collective, in seconds per byte, per
-  // rank (empty: reductions are free).
-  std::vector<double> reduction_seconds_per_byte;
-  // Chunks per tree of the double binary tree (0: about one per 512 KiB, 1 to 64).
-  int tree_chunks = 0;
-  // Chunks of a pipelined ring broadcast / reduce (0: one per member).
-  int chain_chunks = 0;
-  // The platform's preferred algorithm (a <prop id="collective_algorithm"> of its root zone),
-  // used by `auto` when it fits the group.
-  CollectiveAlgorithm platform_default = CollectiveAlgorithm::automatic;
-  // The research engine's global compute barrier (see ComputeBarrier); off by default.
-  bool compute_barrier = false;
-};
 
 // The ISCA'25 engine's rule (its Runner.py): when a compute starts anywhere, every event not
 // yet started anywhere waits until that compute ends (plus one cycle); transfers already
@@ -44,8 +27,10 @@ struct CollectiveOptions {
 struct ComputeBarrier {
   double start = -1;  // when the computes holding the barrier started
   double end = 0;     // when everyone may go on
-  // Blocks the calling actor until an event may start now. Computes call begin_compute next.
-  void wait_for_turn() const;
+  // True when an event may start now.
+  bool may_start_now() const;
+  // Suspends the calling task until an event may start now. Computes call begin_compute next.
+  Task<> turn(RankLoop& loop) const;
   // Registers a compute of `seconds` starting now.
   void begin_compute(double seconds);
 };
@@ -65,6 +50,14 @@ class CommContext {
   // The global compute barrier, or null when the engine runs without it.
   ComputeBarrier* barrier() { return options_.compute_barrier ? &barrier_ : nullptr; }
 
+  // The members of `g` grouped by node, in order of first appearance; empty if the nodes
+  // hold different numbers of members (worked out once per group).
+  const std::vector<std::vector<int>>& members_by_node(const Group& g);
+  // Memo of the algorithm an op resolves to, by (group, kind, requested algorithm): null
+  // before remember_resolved.
+  const CollectiveAlgorithm* resolved(const Group& group, const Op& op) const;
+  void remember_resolved(const Group& group, const Op& op, CollectiveAlgorithm a);
+
   void count_message(int src, double bytes) {
     bytes_sent_by_rank[src] += bytes;
     bytes_sent += bytes;
@@ -81,11 +74,17 @@ class CommContext {
   ComputeBarrier barrier_;
   std::unordered_map<std::uint64_t, simgrid::s4u::Mailbox*> mailboxes_;
   std::unordered_map<std::uint64_t, double> latencies_;
+  std::unordered_map<const Group*, std::vector<std::vector<int>>> nodes_;
+  struct AlgorithmKey {
+    const Group* group;
+    CollectiveKind kind;
+    CollectiveAlgorithm requested;
+    bool operator==(const AlgorithmKey&) const = default;
+  };
+  struct AlgorithmKeyHash {
+    std::size_t operator()(const AlgorithmKey& k) const;
+  };
+  std::unordered_map<AlgorithmKey, CollectiveAlgorithm, AlgorithmKeyHash> resolved_;
 };
-
-// Blocking point-to-point transfer of `bytes` from `src` to `dst` on `channel` (rendezvous:
-// the transfer starts once both sides have posted).
-void send_bytes(CommContext& ctx, int src, int dst, int channel, double bytes);
-void recv_bytes(CommContext& ctx, int src, int dst, int channel);
 
 }  // namespace chimera

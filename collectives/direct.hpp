@@ -18,6 +18,6 @@
 
 namespace chimera {
 
-void direct_collective(CollectiveCall& c);
+Task<> direct_collective(CollectiveCall c);
 
 }  // namespace chimera

@@ -1,21 +1,17 @@
 #include "collectives/double_binary_tree.hpp"
 
-#include <simgrid/s4u/Actor.hpp>
-#include <simgrid/s4u/Comm.hpp>
-#include <simgrid/s4u/Semaphore.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
+#include "workloads/channels.hpp"
+
 namespace chimera {
 namespace {
 
-namespace s4u = simgrid::s4u;
-
 struct TreeRole {
   int parent = -1;  // rank, -1 at the root
-  std::vector<int> children;
+  Receives children;
 };
 
 // Heap-ordered tree over positions, optionally mirrored.
@@ -30,45 +26,72 @@ TreeRole role_in_tree(const Group& g, int position, bool mirrored) {
   return r;
 }
 
-int payload_marker;
-
-s4u::CommPtr post_send(CommContext& ctx, int from, int to, int channel, double bytes) {
-  ctx.count_message(from, bytes);
-  return ctx.mailbox(from, to, channel)->put_async(&payload_marker, static_cast<std::uint64_t>(std::llround(bytes)));
-}
-
-void receive_all(CommContext& ctx, const std::vector<int>& from, int to, int channel) {
-  std::vector<s4u::CommPtr> comms;
-  std::vector<int*> sinks(from.size());
-  for (std::size_t i = 0; i < from.size(); ++i) comms.push_back(ctx.mailbox(from[i], to, channel)->get_async<int>(&sinks[i]));
-  s4u::Comm::wait_all(comms);
-}
+// At a tree's root the up direction hands each reduced chunk to the down direction.
+struct ReducedChunks {
+  int available = 0;
+  std::coroutine_handle<> waiting;
+};
 
 // Up: receive chunk k from the children, reduce, pass it to the parent (or, at the root,
 // hand it to the down direction).
-void tree_up(CommContext* ctx, int rank, int channel, TreeRole role, int chunks, double piece, s4u::SemaphorePtr reduced) {
-  std::vector<s4u::CommPtr> sends;
+Task<> tree_up(CollectiveCall c, const TreeRole& role, int chunks, double piece, ReducedChunks& reduced) {
+  Transfers sends;
   for (int k = 0; k < chunks; ++k) {
     if (!role.children.empty()) {
-      receive_all(*ctx, role.children, rank, channel);
-      local_reduce(*ctx, rank, piece * double(role.children.size()));
+      Receives from_children = role.children;
+      co_await exchange(c, Sends{}, std::move(from_children));
+      co_await local_reduce(c, piece * double(role.children.size()));
     }
-    if (role.parent >= 0) sends.push_back(post_send(*ctx, rank, role.parent, channel, piece));
-    else reduced->release();
+    if (role.parent >= 0) {
+      co_await post(c, send_to(role.parent, piece), Receives{}, sends);
+    } else {
+      reduced.available++;
+      if (reduced.waiting) c.loop.schedule(std::exchange(reduced.waiting, {}));
+    }
   }
-  s4u::Comm::wait_all(sends);
+  co_await c.loop.wait_all(sends);
 }
 
+struct NextChunk {
+  ReducedChunks& reduced;
+  bool await_ready() const noexcept { return reduced.available > 0; }
+  void await_suspend(std::coroutine_handle<> h) noexcept { reduced.waiting = h; }
+  void await_resume() noexcept { reduced.available--; }
+};
+
 // Down: take chunk k from the parent (or the root's own reduction) and pass it to the children.
-void tree_down(CommContext* ctx, int rank, int channel, TreeRole role, int chunks, double piece, s4u::SemaphorePtr reduced) {
-  std::vector<s4u::CommPtr> sends;
+Task<> tree_down(CollectiveCall c, const TreeRole& role, int chunks, double piece, ReducedChunks& reduced) {
+  Transfers sends;
   for (int k = 0; k < chunks; ++k) {
-    if (role.parent >= 0) receive_all(*ctx, {role.parent}, rank, channel);
-    else reduced->acquire();
-    for (int child : role.children) sends.push_back(post_send(*ctx, rank, child, channel, piece));
+    if (role.parent >= 0) {
+      co_await exchange(c, Sends{}, receive_from(role.parent));
+    } else {
+      co_await NextChunk{reduced};
+    }
+    Sends to_children;
+    for (int child : role.children) to_children.push_back({child, piece});
+    co_await post(c, std::move(to_children), Receives{}, sends);
   }
-  s4u::Comm::wait_all(sends);
+  co_await c.loop.wait_all(sends);
 }
+
+// The four directions run side by side; the collective ends when all have.
+struct Join {
+  int outstanding = 0;
+  std::coroutine_handle<> waiting;
+};
+
+Task<> joined(Task<> t, Join& j, RankLoop& loop) {
+  co_await t;
+  if (--j.outstanding == 0 && j.waiting) loop.schedule(j.waiting);
+}
+
+struct AwaitJoin {
+  Join& j;
+  bool await_ready() const noexcept { return j.outstanding == 0; }
+  void await_suspend(std::coroutine_handle<> h) noexcept { j.waiting = h; }
+  void await_resume() const noexcept {}
+};
 
 }  // namespace
 
@@ -78,24 +101,29 @@ int tree_chunks(const CollectiveOptions& o, double bytes) {
   return std::clamp(static_cast<int>(std::ceil(bytes / 2 / (512.0 * 1024))), 1, 64);
 }
 
-void double_binary_tree_collective(CollectiveCall& c) {
+Task<> double_binary_tree_collective(CollectiveCall c) {
   if (c.op.collective != CollectiveKind::all_reduce) throw std::logic_error("double binary tree: all-reduce only");
   const int n = c.group.size();
-  if (n <= 1) return;
+  if (n <= 1) co_return;
   const int p = c.group.index_of(c.rank);
   const int chunks = tree_chunks(c.ctx.options(), c.bytes);
   const double piece = c.bytes / 2 / chunks;
-  std::vector<s4u::ActorPtr> workers;
-  for (bool mirrored : {false, true}) {
-    TreeRole role = role_in_tree(c.group, p, mirrored);
+  ReducedChunks reduced[2];
+  const TreeRole roles[2] = {role_in_tree(c.group, p, false), role_in_tree(c.group, p, true)};
+  Join join{4, {}};
+  std::vector<Task<>> directions;
+  for (int t = 0; t < 2; ++t) {
+    const bool mirrored = t == 1;
+    const TreeRole& role = roles[t];
     // The two trees use separate channels so their messages never match each other's.
-    const int channel = mirrored ? (c.channel ^ 0x4000) : c.channel;
-    auto reduced = s4u::Semaphore::create(0);
-    s4u::Host* host = c.ctx.host(c.rank);
-    workers.push_back(s4u::Actor::create("dbt-up", host, tree_up, &c.ctx, c.rank, channel, role, chunks, piece, reduced));
-    workers.push_back(s4u::Actor::create("dbt-down", host, tree_down, &c.ctx, c.rank, channel, role, chunks, piece, reduced));
+    CollectiveCall tree = mirrored ? c.on_channel(channels::second_lane(c.channel)) : c;
+    directions.push_back(joined(tree_up(tree, role, chunks, piece, reduced[t]), join, c.loop));
+    directions.push_back(joined(tree_down(tree, role, chunks, piece, reduced[t]), join, c.loop));
   }
-  for (auto& w : workers) w->join();
+  for (auto& d : directions) c.loop.schedule(d.handle());
+  co_await AwaitJoin{join};
+  for (auto& d : directions)
+    if (auto e = d.handle().promise().error) std::rethrow_exception(e);
 }
 
 }  // namespace chimera

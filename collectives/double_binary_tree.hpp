@@ -13,7 +13,7 @@
 
 namespace chimera {
 
-void double_binary_tree_collective(CollectiveCall& c);
+Task<> double_binary_tree_collective(CollectiveCall c);
 
 // Chunks per tree for a message of `bytes` (CollectiveOptions::tree_chunks, or automatic).
 int tree_chunks(const CollectiveOptions& o, double bytes);

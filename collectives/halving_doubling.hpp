@@ -19,9 +19,9 @@
 
 namespace chimera {
 
-void halving_doubling_collective(CollectiveCall& c, bool serial);
+Task<> halving_doubling_collective(CollectiveCall c, bool serial);
 
 // Binomial tree broadcast / reduce from / to position 0 (any n): ceil(log2 n) rounds of M.
-void binomial_tree_collective(CollectiveCall& c);
+Task<> binomial_tree_collective(CollectiveCall c);
 
 }  // namespace chimera

@@ -8,15 +8,12 @@
 //   reduce-scatter(M): inside (M), then across (M/L)   -> each member ends with M/n
 //   all-gather(M):     across (M/L), then inside (M)
 //
-// Every node must hold the same number of members (validate_collective says so otherwise).
+// Every node must hold the same number of members (collective_problem says so otherwise;
+// CommContext::members_by_node groups them).
 #include "collectives/transfers.hpp"
 
 namespace chimera {
 
-void hierarchical_collective(CollectiveCall& c);
-
-// The members of `g` grouped by node, in order of first appearance; empty if the nodes hold
-// different numbers of members.
-std::vector<std::vector<int>> members_by_node(CommContext& ctx, const Group& g);
+Task<> hierarchical_collective(CollectiveCall c);
 
 }  // namespace chimera

@@ -18,42 +18,47 @@ std::vector<int> ring_along(const Group& g, const std::vector<int>& dims, int po
   return ring;
 }
 
-void shifts_along(CollectiveCall& c, const std::vector<int>& ring, double piece) {
+Task<> shifts_along(CollectiveCall c, std::vector<int> ring, double piece) {
   const int n = static_cast<int>(ring.size());
   int i = 0;
   while (ring[i] != c.rank) ++i;
-  for (int s = 1; s < n; ++s) exchange(c.ctx, c.rank, c.channel, {{ring[(i + s) % n], piece}}, {ring[(i + n - s) % n]});
+  for (int s = 1; s < n; ++s) co_await exchange(c, send_to(ring[(i + s) % n], piece), receive_from(ring[(i + n - s) % n]));
+}
+
+Task<> reduce_scatter(CollectiveCall c, const std::vector<int>& dims, int p) {
+  double part = c.bytes;  // data each member still holds
+  for (int d = 0; d < static_cast<int>(dims.size()); ++d) {
+    part /= dims[d];
+    const std::vector<int> ring = ring_along(c.group, dims, p, d);
+    co_await ring_rounds(c, ring, dims[d] - 1, part, dims[d] - 1);
+  }
+}
+
+Task<> all_gather(CollectiveCall c, const std::vector<int>& dims, int p) {
+  double part = c.bytes / c.group.size();  // what each member contributes in this phase
+  for (int d = 0; d < static_cast<int>(dims.size()); ++d) {
+    const std::vector<int> ring = ring_along(c.group, dims, p, d);
+    co_await ring_rounds(c, ring, dims[d] - 1, part, 0);
+    part *= dims[d];
+  }
 }
 
 }  // namespace
 
-void hierarchical_ring_collective(CollectiveCall& c) {
+Task<> hierarchical_ring_collective(CollectiveCall c) {
   const std::vector<int> dims = c.group.dims();
-  const int n = c.group.size(), p = c.group.index_of(c.rank);
-  const int nd = static_cast<int>(dims.size());
-  auto reduce_scatter = [&] {
-    double part = c.bytes;  // data each member still holds
-    for (int d = 0; d < nd; ++d) {
-      part /= dims[d];
-      ring_rounds(c, ring_along(c.group, dims, p, d), dims[d] - 1, part, dims[d] - 1);
-    }
-  };
-  auto all_gather = [&] {
-    double part = c.bytes / n;  // what each member contributes in this phase
-    for (int d = 0; d < nd; ++d) {
-      ring_rounds(c, ring_along(c.group, dims, p, d), dims[d] - 1, part, 0);
-      part *= dims[d];
-    }
-  };
+  const int p = c.group.index_of(c.rank);
   switch (c.op.collective) {
-    case CollectiveKind::reduce_scatter: return reduce_scatter();
-    case CollectiveKind::all_gather: return all_gather();
+    case CollectiveKind::reduce_scatter: co_await reduce_scatter(c, dims, p); break;
+    case CollectiveKind::all_gather: co_await all_gather(c, dims, p); break;
     case CollectiveKind::all_reduce:
-      reduce_scatter();
-      return all_gather();
+      co_await reduce_scatter(c, dims, p);
+      co_await all_gather(c, dims, p);
+      break;
     case CollectiveKind::all_to_all:
-      for (int d = 0; d < nd; ++d) shifts_along(c, ring_along(c.group, dims, p, d), c.bytes / dims[d]);
-      return;
+      for (int d = 0; d < static_cast<int>(dims.size()); ++d)
+        co_await shifts_along(c, ring_along(c.group, dims, p, d), c.bytes / dims[d]);
+      break;
     default: throw std::logic_error("hierarchical ring: unsupported collective");
   }
 }

@@ -14,6 +14,6 @@
 
 namespace chimera {
 
-void hierarchical_ring_collective(CollectiveCall& c);
+Task<> hierarchical_ring_collective(CollectiveCall c);
 
 }  // namespace chimera

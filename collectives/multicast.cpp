@@ -2,17 +2,17 @@
 
 namespace chimera {
 
-void multicast_collective(CollectiveCall& c) {
+Task<> multicast_collective(CollectiveCall c) {
   const Group& src = c.group;
   const Group& dst = *c.targets;
-  std::vector<Send> sends;
-  std::vector<int> recvs;
+  Sends sends;
+  Receives recvs;
   if (int i = src.index_of(c.rank); i >= 0 && dst.ranks[i] != c.rank) sends.push_back({dst.ranks[i], c.bytes});
   if (int j = dst.index_of(c.rank); j >= 0 && src.ranks[j] != c.rank) recvs.push_back(src.ranks[j]);
-  exchange(c.ctx, c.rank, c.channel, sends, recvs);
+  co_await exchange(c, std::move(sends), std::move(recvs));
 }
 
-void m2ms_collective(CollectiveCall& c, bool in_rounds) {
+Task<> m2ms_collective(CollectiveCall c, bool in_rounds) {
   const Group& src = c.group;
   const Group& dst = *c.targets;
   const int S = src.size(), T = dst.size();
@@ -22,7 +22,7 @@ void m2ms_collective(CollectiveCall& c, bool in_rounds) {
   // a source and the target of a piece keeps it locally.
   const bool rotated = c.op.rotated;
   auto target_of = [&](int source, int j) { return rotated ? (source + j) % T : j; };
-  auto round = [&](int j, std::vector<Send>& sends, std::vector<int>& recvs) {
+  auto round = [&](int j, Sends& sends, Receives& recvs) {
     if (s >= 0) {
       int to = dst.ranks[target_of(s, j)];
       if (to != c.rank) sends.push_back({to, piece});
@@ -32,16 +32,17 @@ void m2ms_collective(CollectiveCall& c, bool in_rounds) {
         if (target_of(from, j) == t && src.ranks[from] != c.rank) recvs.push_back(src.ranks[from]);
   };
   if (!in_rounds) {
-    std::vector<Send> sends;
-    std::vector<int> recvs;
+    Sends sends;
+    Receives recvs;
     for (int j = 0; j < T; ++j) round(j, sends, recvs);
-    return exchange(c.ctx, c.rank, c.channel, sends, recvs);
+    co_await exchange(c, std::move(sends), std::move(recvs));
+    co_return;
   }
   for (int j = 0; j < T; ++j) {
-    std::vector<Send> sends;
-    std::vector<int> recvs;
+    Sends sends;
+    Receives recvs;
     round(j, sends, recvs);
-    exchange(c.ctx, c.rank, c.channel, sends, recvs);
+    co_await exchange(c, std::move(sends), std::move(recvs));
   }
 }
 

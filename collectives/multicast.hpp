@@ -15,7 +15,7 @@
 
 namespace chimera {
 
-void multicast_collective(CollectiveCall& c);
-void m2ms_collective(CollectiveCall& c, bool in_rounds);
+Task<> multicast_collective(CollectiveCall c);
+Task<> m2ms_collective(CollectiveCall c, bool in_rounds);
 
 }  // namespace chimera

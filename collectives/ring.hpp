@@ -21,9 +21,9 @@ namespace chimera {
 // `rounds` rounds in which every member of `ring` (ranks in ring order) sends `chunk` bytes to
 // its successor (and, if bidirectional, `chunk`/2 each way); the first `reduce_rounds` rounds
 // reduce what they receive.
-void ring_rounds(CollectiveCall& c, const std::vector<int>& ring, int rounds, double chunk, int reduce_rounds,
-                 bool bidirectional = false);
+Task<> ring_rounds(CollectiveCall c, const std::vector<int>& ring, int rounds, double chunk, int reduce_rounds,
+                   bool bidirectional = false);
 
-void ring_collective(CollectiveCall& c, bool bidirectional);
+Task<> ring_collective(CollectiveCall c, bool bidirectional);
 
 }  // namespace chimera

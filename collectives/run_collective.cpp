@@ -38,9 +38,11 @@ bool implements(A a, K k) {
 }
 
 bool spans_nodes_evenly(CommContext& ctx, const Group& g) {
-  auto nodes = members_by_node(ctx, g);
+  const auto& nodes = ctx.members_by_node(g);
   return nodes.size() > 1 && nodes.front().size() > 1;
 }
+
+Task<> nothing() { co_return; }
 
 }  // namespace
 
@@ -92,7 +94,7 @@ std::string collective_problem(CommContext& ctx, const Op& op, const Group* grou
   if ((a == A::halving_doubling || a == A::halving_doubling_serial) && k != K::all_to_all && !is_power_of_two(g.size()))
     return fmt::format("{} needs a power-of-two group (got {} members); use ring, direct or double-binary-tree",
                        to_string(a), g.size());
-  if (a == A::hierarchical && g.size() > 1 && members_by_node(ctx, g).empty())
+  if (a == A::hierarchical && g.size() > 1 && ctx.members_by_node(g).empty())
     return "hierarchical needs the same number of members on every node";
   if (!g.shape.empty()) {
     long product = 1;
@@ -102,16 +104,18 @@ std::string collective_problem(CommContext& ctx, const Op& op, const Group* grou
   return {};
 }
 
-void run_collective(CommContext& ctx, const Program& program, const Op& op) {
+Task<> run_collective(CommContext& ctx, RankLoop& loop, const Program& program, const Op& op) {
   const Group& group = program.group(op);
-  const A a = resolve_algorithm(ctx, op, group);
-  CollectiveCall c{ctx, op, group, program.targets(op), program.rank, op.effective_channel(), op.bytes};
+  const CollectiveAlgorithm* known = ctx.resolved(group, op);
+  A a = known ? *known : resolve_algorithm(ctx, op, group);
+  if (!known) ctx.remember_resolved(group, op, a);
+  CollectiveCall c{{ctx, loop, program.rank, op.effective_channel()}, op, group, program.targets(op), op.bytes};
   switch (op.collective) {
     case K::multicast: return multicast_collective(c);
     case K::m2ms: return m2ms_collective(c, a == A::ring);
     default: break;
   }
-  if (group.size() <= 1) return;
+  if (group.size() <= 1) return nothing();
   switch (a) {
     case A::ring: return ring_collective(c, false);
     case A::ring_bidirectional: return ring_collective(c, true);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "collectives/comm_context.hpp"
+#include "collectives/task.hpp"
 #include "workloads/program.hpp"
 
 namespace chimera {
@@ -23,7 +24,9 @@ std::string collective_problem(CommContext& ctx, const Op& op, const Group* grou
 // The algorithms that implement a collective kind ("ring, direct, ...").
 std::string algorithms_for(CollectiveKind kind);
 
-// Blocks the calling actor until this rank's part of the collective is done.
-void run_collective(CommContext& ctx, const Program& program, const Op& op);
+// This rank's part of the collective, a task of the rank's loop. The algorithm of each (group,
+// kind, requested algorithm) is resolved once (check_collectives in actors/simulate.cpp
+// remembers it; otherwise the first call does).
+Task<> run_collective(CommContext& ctx, RankLoop& loop, const Program& program, const Op& op);
 
 }  // namespace chimera

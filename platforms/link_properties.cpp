@@ -2,7 +2,6 @@
 
 #include <simgrid/s4u/Engine.hpp>
 
-#include <unordered_map>
 
 #include "platforms/link_roles.hpp"
 
@@ -13,24 +12,31 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() > suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// SimGrid finds a split-duplex link by searching every zone: remember each answer (one engine
-// per process, links live as long as it).
+// SimGrid finds a split-duplex link by searching every zone: each half remembers the answer
+// on itself (a link extension), so the memo lives and dies with the engine that owns the link.
+struct SplitParent {
+  const simgrid::s4u::Link* parent = nullptr;
+};
+const simgrid::xbt::Extension<simgrid::s4u::Link, SplitParent>& split_parent_extension() {
+  static const auto ext = simgrid::s4u::Link::extension_create<SplitParent>();
+  return ext;
+}
+
 const simgrid::s4u::Link* split_parent(const simgrid::s4u::Link* link) {
-  static std::unordered_map<const simgrid::s4u::Link*, const simgrid::s4u::Link*> parents;
   const std::string& name = link->get_name();
   std::string base;
   if (ends_with(name, "_UP")) base = name.substr(0, name.size() - 3);
   else if (ends_with(name, "_DOWN")) base = name.substr(0, name.size() - 5);
   else return nullptr;
-  auto it = parents.find(link);
-  if (it != parents.end()) return it->second;
+  auto* mutable_link = const_cast<simgrid::s4u::Link*>(link);  // the memo, not the link, changes
+  if (const auto* known = mutable_link->extension(split_parent_extension())) return known->parent;
   const simgrid::s4u::Link* parent = nullptr;
   try {
     parent = simgrid::s4u::Engine::get_instance()->split_duplex_link_by_name(base);
   } catch (const std::exception&) {
     // a plain link whose name happens to end in _UP
   }
-  parents.emplace(link, parent);
+  mutable_link->extension_set(split_parent_extension(), new SplitParent{parent});
   return parent;
 }
 

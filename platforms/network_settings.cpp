@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "platforms/ns3_tuning.hpp"
+
 namespace chimera {
 
 std::string network_model_name(NetworkModel m) {
@@ -32,7 +34,7 @@ std::vector<std::string> simgrid_config(const NetworkSettings& s) {
 
 std::string describe(const NetworkSettings& s) {
   if (s.model == NetworkModel::NS3)
-    return fmt::format("ns-3 (packet-level TCP: 9000-byte MTU, 256 MiB socket buffers, 100-segment initial window{})",
+    return fmt::format("ns-3 (packet-level TCP: {}{})", ns3_tuning_description(),
                        s.payload_efficiency != 1.0 ? fmt::format(", payload efficiency {}", s.payload_efficiency) : "");
   std::string window = s.window_cap_bytes ? fmt::format("TCP window cap {} B", *s.window_cap_bytes)
                                           : "TCP window cap lifted";

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <unordered_set>
 
@@ -34,38 +35,47 @@ struct TemporaryXml {
   ~TemporaryXml() { std::remove(path.c_str()); }
 };
 
-// The first route of more than one link declared while loading (ns-3 ignores those).
-struct LongRoute {
-  bool seen = false;
-  std::string src, dst;
-  std::size_t links = 0;
-};
-LongRoute g_long_route;
-
-void watch_route_lengths() {
-  static bool connected = false;
-  if (connected) return;
-  connected = true;
-  simgrid::kernel::routing::NetZoneImpl::on_route_creation.connect(
-      [](bool, simgrid::kernel::routing::NetPoint* src, simgrid::kernel::routing::NetPoint* dst,
-         simgrid::kernel::routing::NetPoint*, simgrid::kernel::routing::NetPoint*,
-         std::vector<simgrid::kernel::resource::StandardLinkImpl*> const& links) {
-        if (links.size() > 1 && !g_long_route.seen) g_long_route = {true, src->get_name(), dst->get_name(), links.size()};
+// What SimGrid signals while one platform loads, recorded for that load only: the hosts in
+// creation order (document order; a netpoint's id only orders the hosts of one zone) and the
+// first route of more than one link (ns-3 ignores those). Route creation is connected for the
+// load and disconnected after; Host::on_creation can only be connected for good (SimGrid 3.32
+// hands out no slot id), so its one process-wide slot forwards to the load in progress, if any.
+class LoadWatch {
+ public:
+  explicit LoadWatch(std::vector<simgrid::s4u::Host*>& hosts) : hosts_(hosts) {
+    static bool host_slot_connected = false;
+    if (!host_slot_connected) {
+      simgrid::s4u::Host::on_creation_cb([](simgrid::s4u::Host& h) {
+        if (active_) active_->hosts_.push_back(&h);
       });
-}
+      host_slot_connected = true;
+    }
+    active_ = this;
+    route_slot_ = simgrid::kernel::routing::NetZoneImpl::on_route_creation.connect(
+        [this](bool, simgrid::kernel::routing::NetPoint* src, simgrid::kernel::routing::NetPoint* dst,
+               simgrid::kernel::routing::NetPoint*, simgrid::kernel::routing::NetPoint*,
+               std::vector<simgrid::kernel::resource::StandardLinkImpl*> const& links) {
+          if (links.size() > 1 && !long_route.seen) long_route = {true, src->get_name(), dst->get_name(), links.size()};
+        });
+  }
+  ~LoadWatch() {
+    active_ = nullptr;
+    simgrid::kernel::routing::NetZoneImpl::on_route_creation.disconnect(route_slot_);
+  }
+  LoadWatch(const LoadWatch&) = delete;
+  LoadWatch& operator=(const LoadWatch&) = delete;
 
-// Hosts in creation order, which is document order (a netpoint's id only orders the hosts of one
-// zone). Recorded while SimGrid parses the platform.
-std::vector<simgrid::s4u::Host*>* g_created_hosts = nullptr;
+  struct LongRoute {
+    bool seen = false;
+    std::string src, dst;
+    std::size_t links = 0;
+  } long_route;
 
-void watch_host_creation() {
-  static bool connected = false;
-  if (connected) return;
-  connected = true;
-  simgrid::s4u::Host::on_creation_cb([](simgrid::s4u::Host& h) {
-    if (g_created_hosts) g_created_hosts->push_back(&h);
-  });
-}
+ private:
+  static inline LoadWatch* active_ = nullptr;
+  std::vector<simgrid::s4u::Host*>& hosts_;
+  unsigned route_slot_ = 0;
+};
 
 // SimGrid's fatal messages look like "[0.000000] ./src/x.cpp:65: [root/CRITICAL] what": keep `what`.
 std::string simgrid_message(const std::string& captured) {
@@ -134,21 +144,27 @@ LoadedPlatform load_platform(simgrid::s4u::Engine& engine, const PlatformSpec& s
   return load_platform(engine, spec, ranks, network);
 }
 
+void seal_loaded_platform(simgrid::s4u::Engine& engine, const PlatformSpec& spec, const NetworkSettings& network) {
+  const std::string where = spec.xml_file.empty() ? spec.description : spec.xml_file;
+  // Floyd and Dijkstra zones compute their routes when sealed; SimGrid would seal at run(), but
+  // routes are read before (platform show, link checks).
+  try {
+    engine.seal_platform();
+  } catch (const std::exception& e) {
+    throw InputError(spec.xml_file.empty() ? SourceLocation{} : SourceLocation{spec.xml_file}, "platform " + where,
+                     fmt::format("SimGrid rejected the platform: {}", e.what()), "a SimGrid platform XML file (DTD 4.1)");
+  }
+  if (network.model == NetworkModel::NS3) tune_ns3_after_load();
+}
+
 LoadedPlatform load_platform(simgrid::s4u::Engine& engine, const PlatformSpec& spec, int ranks,
-                             const NetworkSettings& network) {
+                             const NetworkSettings& network, bool seal) {
   const std::string where = spec.xml_file.empty() ? spec.description : spec.xml_file;
   const SourceLocation& origin = spec.origin;
   const bool ns3 = network.model == NetworkModel::NS3;
-  if (ns3) {
-    watch_route_lengths();
-    tune_ns3_before_load();
-  }
+  if (ns3) tune_ns3_before_load();
   LoadedPlatform out;
-  watch_host_creation();
-  g_created_hosts = &out.hosts_in_order;
-  struct StopWatching {
-    ~StopWatching() { g_created_hosts = nullptr; }
-  } stop_watching;
+  std::optional<LoadWatch> watch(std::in_place, out.hosts_in_order);
   if (!spec.xml_file.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(spec.xml_file, ec))
@@ -175,28 +191,21 @@ LoadedPlatform load_platform(simgrid::s4u::Engine& engine, const PlatformSpec& s
       throw InputError({}, "platform", fmt::format("SimGrid rejected the generated platform {}: {}", where, e.what()));
     }
   }
+  const LoadWatch::LongRoute long_route = watch->long_route;
+  watch.reset();  // hosts and routes declared by the platform itself, nothing later
 
-  // Floyd and Dijkstra zones compute their routes when sealed; SimGrid would seal at run(), but
-  // routes are read before (platform show, link checks).
-  try {
-    engine.seal_platform();
-  } catch (const std::exception& e) {
-    throw InputError(spec.xml_file.empty() ? SourceLocation{} : SourceLocation{spec.xml_file}, "platform " + where,
-                     fmt::format("SimGrid rejected the platform: {}", e.what()), "a SimGrid platform XML file (DTD 4.1)");
-  }
   if (ns3) {
-    if (g_long_route.seen)
+    if (long_route.seen)
       throw InputError(spec.xml_file.empty() ? SourceLocation{} : SourceLocation{spec.xml_file}, "platform " + where,
                        fmt::format("cannot run under ns-3: the route {} -> {} has {} links, and SimGrid's ns-3 binding "
                                    "ignores every route of more than one link",
-                                   g_long_route.src, g_long_route.dst, g_long_route.links),
+                                   long_route.src, long_route.dst, long_route.links),
                        "a flow-level model (CM02, LV08), or the platform's ns-3 variant "
                        "(chimera-sim platform gen KIND --ns3: hosts and routers joined by one-link routes)");
     check_ns3_zones(engine, spec.xml_file, where);
-    tune_ns3_after_load();
   }
+  if (seal) seal_loaded_platform(engine, spec, network);
 
-  g_created_hosts = nullptr;
   {
     // SimGrid signals a host's creation again when its zone is sealed: keep first occurrences.
     std::unordered_set<const simgrid::s4u::Host*> seen;

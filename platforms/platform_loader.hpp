@@ -40,7 +40,10 @@ struct LoadedPlatform {
 // reads the model from the engine's configuration.
 LoadedPlatform load_platform(simgrid::s4u::Engine& engine, const PlatformSpec& spec, int ranks);
 LoadedPlatform load_platform(simgrid::s4u::Engine& engine, const PlatformSpec& spec, int ranks,
-                             const NetworkSettings& network);
+                             const NetworkSettings& network, bool seal = true);
+// Seals a platform loaded with seal = false (SimGrid adds no zone or host to a sealed platform:
+// the simulation adds its own first). Throws InputError when SimGrid rejects it.
+void seal_loaded_platform(simgrid::s4u::Engine& engine, const PlatformSpec& spec, const NetworkSettings& network);
 
 // Loads `xml_file` in a forked child first: returns "" when SimGrid accepts it, else SimGrid's
 // message (also for errors that abort the process).

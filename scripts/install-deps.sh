@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="g++ cmake make pkg-config
 libsimgrid-dev libboost-graph-dev libtomlplusplus-dev doctest-dev libbenchmark-dev
-libcli11-dev libfmt-dev nlohmann-json3-dev python3-matplotlib"
+libcli11-dev libfmt-dev nlohmann-json3-dev libns3-dev python3-matplotlib"
 
 missing=""
 for p in $PACKAGES; do

@@ -11,11 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "tests/approx.hpp"
 #include "tests/e2e/cli_runner.hpp"
 
 using chimera::test::run_cli;
 using chimera::test::temp_dir;
 using nlohmann::json;
+using chimera::test::approx;
 
 namespace {
 
@@ -84,10 +86,10 @@ TEST_CASE("compute e2e: gemm reproduces the reference worked example") {
   // 16 folds of 128 + 32 + 32 - 2 = 190 cycles, minus one; 1 GHz.
   CHECK(j["total_cycles"] == 3039);
   CHECK(j["stall_cycles"] == 0);
-  CHECK(j["seconds"].get<double>() == doctest::Approx(3039e-9));
-  CHECK(j["overall_util_percent"].get<double>() == doctest::Approx(100.0 * 2097152 / 3111936));
-  CHECK(j["mapping_efficiency_percent"].get<double>() == doctest::Approx(100.0));
-  CHECK(j["compute_util_percent"].get<double>() == doctest::Approx(100.0 * 128 / 190));
+  CHECK(j["seconds"].get<double>() == approx(3039e-9));
+  CHECK(j["overall_util_percent"].get<double>() == approx(100.0 * 2097152 / 3111936));
+  CHECK(j["mapping_efficiency_percent"].get<double>() == approx(100.0));
+  CHECK(j["compute_util_percent"].get<double>() == approx(100.0 * 128 / 190));
   CHECK(j["preset"] == "isca25");
   CHECK(j["compute_model"] == "systolic");  // isca25 has no [gpu] table: auto is systolic
   CHECK(j["version"].get<std::string>().find("chimera-sim") == 0);
@@ -108,7 +110,7 @@ TEST_CASE("compute e2e: gemm dataflow and array overrides") {
   // is below it: compute-bound.
   json a = run_json("gemm --preset a100 --model systolic --m 256 --n 256 --k 1024");
   CHECK(a["total_cycles"] == 1053);
-  CHECK(a["seconds"].get<double>() == doctest::Approx(1053 / 1.41e9));
+  CHECK(a["seconds"].get<double>() == approx(1053 / 1.41e9));
   json one = run_json("gemm --preset a100 --m 256 --n 256 --k 1024 --arrays 1");  // overrides select systolic
   CHECK(one["compute_model"] == "systolic");
   CHECK(one["total_cycles"] == 256 * 1054 - 1);
@@ -131,22 +133,22 @@ TEST_CASE("compute e2e: gemm runs the calibrated gpu model on GPU presets, its t
   CHECK(g["k_slices"] == 128);
   CHECK(g["work_units"] == 262144);
   CHECK(g["waves"] == 1986);
-  CHECK(g["wave_efficiency_percent"].get<double>() == doctest::Approx(100.0 * 262144 / (1986 * 132)));
+  CHECK(g["wave_efficiency_percent"].get<double>() == approx(100.0 * 262144 / (1986 * 132)));
   CHECK(g["alignment_bytes"] == 16);
   CHECK(g["bound"] == "compute");
   const double main_s = 1986 * 2.0 * 256 * 128 * 64 / (kH200Peak / 132) / kH200Efficiency;
-  CHECK(g["main_seconds"].get<double>() == doctest::Approx(main_s));
-  CHECK(j["seconds"].get<double>() == doctest::Approx(kH200Overhead + main_s));
+  CHECK(g["main_seconds"].get<double>() == approx(main_s));
+  CHECK(j["seconds"].get<double>() == approx(kH200Overhead + main_s));
   // Measured 1561.6 us (704 TFLOP/s, results/realism/h200/gemm.csv); the model is within 5 %.
-  CHECK(j["seconds"].get<double>() == doctest::Approx(1561.6e-6).epsilon(0.05));
-  CHECK(j["achieved_flops"].get<double>() == doctest::Approx(2.0 * 8192 * 8192 * 8192 / j["seconds"].get<double>()));
+  CHECK(j["seconds"].get<double>() == approx(1561.6e-6).epsilon(0.05));
+  CHECK(j["achieved_flops"].get<double>() == approx(2.0 * 8192 * 8192 * 8192 / j["seconds"].get<double>()));
   // The systolic arrays' keys are still there, and its own seconds (99 % of the peak).
   CHECK(j["total_cycles"].get<std::int64_t>() > 0);
   CHECK(j["systolic_seconds"].get<double>() < 0.75 * j["seconds"].get<double>());
   CHECK(run_json("gemm --preset h200 --model systolic --m 8192 --n 8192 --k 8192")["compute_model"] == "systolic");
   // A row of 4095 bf16 elements is 2-byte aligned: cuBLAS's slow kernels (x 0.176).
   CHECK(run_json("gemm --preset h200 --m 4096 --n 4095 --k 4096")["gpu"]["alignment_efficiency"].get<double>() ==
-        doctest::Approx(0.176));
+        approx(0.176));
   auto text = run_cli("gemm --preset h200 --m 8192 --n 8192 --k 8192");
   CHECK(text.exit_code == 0);
   for (const char* s : {"compute model gpu", "256x128", "1986 over the SMs", "compute-bound", "TFLOP/s"})
@@ -157,7 +159,7 @@ TEST_CASE("compute e2e: kernel costs element-wise and fused attention kernels") 
   // 1 GiB read + 1 GiB written at the achievable 4353 GB/s, plus the overhead.
   json e = run_json("kernel --preset h200 --kind elementwise --bytes 2GiB");
   CHECK(e["compute_model"] == "gpu");
-  CHECK(e["seconds"].get<double>() == doctest::Approx(kH200Overhead + 2147483648.0 / 4353e9));
+  CHECK(e["seconds"].get<double>() == approx(kH200Overhead + 2147483648.0 / 4353e9));
   CHECK(e["gpu"]["bound"] == "memory");
   CHECK(run_json("kernel --preset h200 --kind elementwise --bytes 1KiB")["gpu"]["bound"] == "launch");
   // 32 heads x 4096 causal forward, blocks of 128: 32 x (1 + ... + 32) = 16896 block pairs, 1024
@@ -167,8 +169,8 @@ TEST_CASE("compute e2e: kernel costs element-wise and fused attention kernels") 
   CHECK(a["gpu"]["block_pairs"] == 16896);
   CHECK(a["gpu"]["jobs"] == 1024);
   const double main_s = (16896 + 3 * 1024) / 132.0 * 4 * 128 * 128 * 128 / (kH200Peak / 132 * 0.772 * 0.859);
-  CHECK(a["seconds"].get<double>() == doctest::Approx(kH200Overhead + main_s));
-  CHECK(a["seconds"].get<double>() == doctest::Approx(254.8e-6).epsilon(0.05));
+  CHECK(a["seconds"].get<double>() == approx(kH200Overhead + main_s));
+  CHECK(a["seconds"].get<double>() == approx(254.8e-6).epsilon(0.05));
   CHECK(a["pass"] == "forward");
   json b = run_json("kernel --preset h200 --kind attention --batch-heads 32 --seq 4096 --head-dim 128 --pass backward");
   CHECK(b["seconds"].get<double>() > 2 * run_json("kernel --preset h200 --kind attention --batch-heads 32 --seq 4096 "
@@ -176,7 +178,7 @@ TEST_CASE("compute e2e: kernel costs element-wise and fused attention kernels") 
   // Other models cost attention as its GEMMs: isca25, 128^3 twice, 637 ns each.
   json s = run_json("kernel --preset isca25 --kind attention --batch-heads 1 --seq 128 --head-dim 128");
   CHECK(s["compute_model"] == "systolic");
-  CHECK(s["seconds"].get<double>() == doctest::Approx(2 * 637e-9));
+  CHECK(s["seconds"].get<double>() == approx(2 * 637e-9));
   auto text = run_cli("kernel --preset h200 --kind attention --batch-heads 32 --seq 4096 --head-dim 128 --causal");
   CHECK(text.exit_code == 0);
   CHECK(text.out.find("16896") != std::string::npos);
@@ -203,7 +205,7 @@ TEST_CASE("compute e2e: USER bandwidth mode stalls and CALC does not") {
   json c = run_json("gemm --preset '" + preset + "' --m 8 --n 4 --k 16 --bandwidth-mode calc");
   CHECK(c["stall_cycles"] == 0);
   CHECK(c["total_cycles"] == 43);
-  CHECK(c["dram_words_per_cycle"]["ifmap"].get<double>() == doctest::Approx(128.0 / 43));
+  CHECK(c["dram_words_per_cycle"]["ifmap"].get<double>() == approx(128.0 / 43));
   std::filesystem::remove_all(dir);
 }
 
@@ -235,7 +237,7 @@ TEST_CASE("compute e2e: layer --lowering isca25 reproduces the research's GEMM l
   const json& dense = j["layers"]["dense"];
   for (auto [pass, suffix] : passes) CHECK(dense[pass]["cycles"] == per_pass[pass]);
   CHECK(dense["total"]["cycles"] == per_pass["forward"] + per_pass["backward_input"] + per_pass["backward_weight"]);
-  CHECK(dense["forward"]["seconds"].get<double>() == doctest::Approx(per_pass["forward"] * 1e-9));
+  CHECK(dense["forward"]["seconds"].get<double>() == approx(per_pass["forward"] * 1e-9));
   // Repeated shapes (xqkv/x, cproj/cfc pairs, ...) are costed once.
   CHECK(j["gemm_evaluations"].get<int>() < j["gemm_kernels"].get<int>());
 
@@ -260,7 +262,7 @@ TEST_CASE("compute e2e: layer on an MoE model lists the MoE block") {
   double sum = 0;
   for (const auto& k : std_run["kernels"])
     if (k["block"] == "attention" || k["block"] == "moe") sum += k["seconds"].get<double>();
-  CHECK(std_run["layers"]["moe"]["total"]["seconds"].get<double>() == doctest::Approx(sum));
+  CHECK(std_run["layers"]["moe"]["total"]["seconds"].get<double>() == approx(sum));
 }
 
 TEST_CASE("compute e2e: output is deterministic") {
@@ -347,7 +349,7 @@ preset = "isca25"
   // f = 4096 -> 6298112, times 34 bytes (fp32 Adam state and the fp16 copy) at 50 GB/s.
   const double layer_s = 212232e-9 / 2;
   const double adam_s = 6298112.0 * 34 / 50e9;
-  CHECK(j["ranks"][0]["compute_busy_s"].get<double>() == doctest::Approx(layer_s + adam_s));
+  CHECK(j["ranks"][0]["compute_busy_s"].get<double>() == approx(layer_s + adam_s));
 
   { std::ofstream(path) << base << "lowering = \"fast\"\n"; }
   auto bad = run_cli("run '" + path + "'");

@@ -1,7 +1,8 @@
 // The SC'21 study end to end, small: BERT-48 in fp32 on a generated Piz Daint dragonfly with
 // the P100 FP32 preset of scenarios/sc21, GEMS and PipeDream-2BW, through `run --json` and a
 // `run` sweep. Checked against numbers derived here: weight memory per rank = versions x
-// parameters of the stages it holds x 4 bytes, and throughput = global batch / iteration time.
+// parameters of the stages it holds x 4 bytes; a sweep point equals `run` of the same scenario
+// and its throughput is the global batch over that iteration time.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/approx.hpp"
 #include "tests/e2e/cli_runner.hpp"
 
 using chimera::test::read_file;
@@ -20,6 +22,7 @@ using chimera::test::run_cli;
 using chimera::test::source_path;
 using chimera::test::temp_dir;
 using nlohmann::json;
+using chimera::test::approx;
 
 namespace {
 
@@ -85,12 +88,14 @@ std::vector<std::map<std::string, std::string>> read_csv(const std::string& path
 TEST_CASE("sc21: gems and pipedream-2bw weights per rank and sweep throughput from closed forms") {
   const std::string dir = temp_dir();
   std::map<std::string, double> max_weights;
+  std::map<std::string, json> runs;  // `run --json` of each kind, to compare the sweep's rows with
   for (std::string kind : {"gems", "pipedream-2bw"}) {
     CAPTURE(kind);
     std::ofstream(dir + "/" + kind + ".toml") << scenario(kind);
     auto r = run_cli(fmt::format("run '{}/{}.toml' --json", dir, kind));
     REQUIRE(r.exit_code == 0);
     const json report = json::parse(r.out);
+    runs[kind] = report;
     std::vector<double> params;
     for (const auto& st : report["pipeline"]["stages"])
       params.push_back(stage_parameters(st["layers"].get<int>(), st["stage"].get<int>()));
@@ -99,9 +104,9 @@ TEST_CASE("sc21: gems and pipedream-2bw weights per rank and sweep throughput fr
       const int w = rank["worker"];
       // GEMS: one version each of down stage w and up stage D-1-w; 2BW: two versions of stage w.
       const double expected = kind == "gems" ? 4 * (params[w] + params[kD - 1 - w]) : 2 * 4 * params[w];
-      CHECK(rank["weights_bytes"].get<double>() == doctest::Approx(expected));
+      CHECK(rank["weights_bytes"].get<double>() == approx(expected));
       CHECK(rank["gradients_bytes"].get<double>() ==
-            doctest::Approx(kind == "gems" ? 4 * (params[w] + params[kD - 1 - w]) : 4 * params[w]));
+            approx(kind == "gems" ? 4 * (params[w] + params[kD - 1 - w]) : 4 * params[w]));
       max_weights[kind] = std::max(max_weights[kind], expected);
     }
   }
@@ -123,10 +128,14 @@ scenario = "gems.toml"
     const std::string kind = row.at("schedule.kind");
     CAPTURE(kind);
     CHECK(std::stol(row.at("global_batch")) == kB * kN * kW);
-    CHECK(std::stod(row.at("throughput_samples_per_s")) ==
-          doctest::Approx(kB * kN * kW / std::stod(row.at("iteration_time_s"))));
-    CHECK(std::stod(row.at("weights_bytes")) == doctest::Approx(max_weights.at(kind)));
-    CHECK(std::stod(row.at("bubble_ratio")) > 0);
+    // A sweep point is the scenario run in its own process: the same iteration and bubble as
+    // `run`, and throughput = global batch B N W / that iteration time (results/sc21/README.md).
+    const json& run = runs.at(kind);
+    const double iteration = run["iteration_time_s"].get<double>();
+    CHECK(std::stod(row.at("iteration_time_s")) == approx(iteration).epsilon(1e-9));
+    CHECK(std::stod(row.at("throughput_samples_per_s")) == approx(kB * kN * kW / iteration).epsilon(1e-9));
+    CHECK(std::stod(row.at("bubble_ratio")) == approx(run["pipeline"]["bubble_ratio"].get<double>()).epsilon(1e-9));
+    CHECK(std::stod(row.at("weights_bytes")) == approx(max_weights.at(kind)));
     CHECK(row.at("fits_memory") == "true");
   }
   std::filesystem::remove_all(dir);

@@ -14,12 +14,14 @@
 #include <thread>
 #include <vector>
 
+#include "tests/approx.hpp"
 #include "tests/e2e/cli_runner.hpp"
 
 using chimera::test::read_file;
 using chimera::test::run_cli;
 using chimera::test::source_path;
 using chimera::test::temp_dir;
+using chimera::test::approx;
 
 namespace {
 
@@ -71,7 +73,7 @@ TEST_CASE("sweep: a collective sweep end to end gives the ring all-reduce closed
     CAPTURE(rows[i]);
     CHECK(c[0] == std::to_string(i - 1));  // sorted by point
     const double p = n.at(c[1]), bytes = S.at(c[2]);
-    CHECK(std::stod(c[3]) == doctest::Approx(2 * (p - 1) / p * bytes / B + 2 * (p - 1) * a).epsilon(0.005));
+    CHECK(std::stod(c[3]) == approx(2 * (p - 1) / p * bytes / B + 2 * (p - 1) * a).epsilon(0.005));
   }
   CHECK(contains(r.out + r.err, "4 points run now"));
   std::filesystem::remove_all(dir);

@@ -13,8 +13,10 @@
 #include "compute/gpu_model.hpp"
 #include "compute/hardware_preset.hpp"
 #include "compute/systolic_model.hpp"
+#include "tests/approx.hpp"
 
 using namespace chimera;
+using chimera::test::approx;
 
 namespace {
 
@@ -99,10 +101,10 @@ TEST_CASE("gpu model: a preset's [gpu] table is read with every key") {
   CHECK(p.gpu->tiles[1].m == 256);
   CHECK(p.gpu->tiles[1].n == 128);
   CHECK(to_string(p.gpu->tiles[0]) == "128x256");
-  CHECK(p.gpu->kernel_overhead_s == doctest::Approx(2e-6));
-  CHECK(p.gpu->elementwise_bandwidth_Bps == doctest::Approx(800e9));
-  CHECK(p.gpu->tensor_efficiency(p.peak_flops) == doctest::Approx(0.4));
-  CHECK(p.gpu->attention.backward_launch_floor_s == doctest::Approx(2e-6));
+  CHECK(p.gpu->kernel_overhead_s == approx(2e-6));
+  CHECK(p.gpu->elementwise_bandwidth_Bps == approx(800e9));
+  CHECK(p.gpu->tensor_efficiency(p.peak_flops) == approx(0.4));
+  CHECK(p.gpu->attention.backward_launch_floor_s == approx(2e-6));
   CHECK_FALSE(load_hardware_preset("isca25").gpu);
   CHECK_FALSE(load_hardware_preset("tpuv4").gpu);
 }
@@ -144,13 +146,13 @@ TEST_CASE("gpu model: tile and wave quantisation of a GEMM by hand") {
   CHECK(g.k_slices == 16);
   CHECK(g.work_units == 48);
   CHECK(g.waves == 12);
-  CHECK(g.wave_efficiency == doctest::Approx(1.0));
-  CHECK(g.tile_efficiency == doctest::Approx(300.0 * 96 * 1000 / (3 * 128 * 128 * 16 * 64.0)));
-  CHECK(g.peak_main_seconds == doctest::Approx(24.576e-6));
-  CHECK(g.main_seconds == doctest::Approx(24.576e-6 / 0.4));
+  CHECK(g.wave_efficiency == approx(1.0));
+  CHECK(g.tile_efficiency == approx(300.0 * 96 * 1000 / (3 * 128 * 128 * 16 * 64.0)));
+  CHECK(g.peak_main_seconds == approx(24.576e-6));
+  CHECK(g.main_seconds == approx(24.576e-6 / 0.4));
   // Compulsory traffic 2 B x (300*1000 + 1000*96 + 300*96) at 800 GB/s = 1.062 us.
-  CHECK(g.memory_seconds == doctest::Approx(849600.0 / 800e9));
-  CHECK(g.seconds == doctest::Approx(2e-6 + 61.44e-6));
+  CHECK(g.memory_seconds == approx(849600.0 / 800e9));
+  CHECK(g.seconds == approx(2e-6 + 61.44e-6));
   CHECK(std::string(g.bound) == "compute");
 
   // A wave that does not fill the SMs: m = 256, n = 128, k = 320 (5 slices): 128x256 2 tiles, 10
@@ -160,13 +162,13 @@ TEST_CASE("gpu model: tile and wave quantisation of a GEMM by hand") {
   CHECK(w.tile.m == 128);
   CHECK(w.tile.n == 128);
   CHECK(w.waves == 3);
-  CHECK(w.wave_efficiency == doctest::Approx(10.0 / 12));
-  CHECK(w.peak_main_seconds == doctest::Approx(6.144e-6));
+  CHECK(w.wave_efficiency == approx(10.0 / 12));
+  CHECK(w.peak_main_seconds == approx(6.144e-6));
 
   // Ties keep the tile listed first: at 512 x 512 x 64 the three tiles need 2 waves of 4.096 us
   // (8 units of 128x256 or 256x128) or 4 waves of 2.048 us (16 units of 128x128).
   const GpuGemmCost tie = gpu_gemm(p, 512, 512, 64);
-  CHECK(tie.peak_main_seconds == doctest::Approx(8.192e-6));
+  CHECK(tie.peak_main_seconds == approx(8.192e-6));
   CHECK(tie.tile.m == 128);
   CHECK(tie.tile.n == 256);
 
@@ -180,8 +182,8 @@ TEST_CASE("gpu model: the launch floor, the memory bound and the kernel overhead
   const HardwarePreset p = toy();
   // 16^3: one 128x128 unit of 2.048 us / 0.4 + 2 us = 7.12 us, below the 10 us floor.
   const GpuGemmCost tiny = gpu_gemm(p, 16, 16, 16);
-  CHECK(tiny.kernel_seconds == doctest::Approx(7.12e-6));
-  CHECK(tiny.seconds == doctest::Approx(10e-6));
+  CHECK(tiny.kernel_seconds == approx(7.12e-6));
+  CHECK(tiny.seconds == approx(10e-6));
   CHECK(std::string(tiny.bound) == "launch");
   // The H200 preset: a 1 x 8192 x 8192 GEMM streams the 128 MiB weight (8192 x 8192 x 2 B) at the
   // achievable bandwidth: memory-bound (measured 34.4 us, results/realism/h200/gemm.csv).
@@ -189,14 +191,14 @@ TEST_CASE("gpu model: the launch floor, the memory bound and the kernel overhead
   const GpuGemmCost gemv = gpu_gemm(h, 1, 8192, 8192);
   CHECK(std::string(gemv.bound) == "memory");
   const double bytes = 2.0 * (8192 + 8192.0 * 8192 + 8192);
-  CHECK(gemv.seconds == doctest::Approx(h.gpu->kernel_overhead_s + bytes / h.gpu->elementwise_bandwidth_Bps));
-  CHECK(gemv.seconds == doctest::Approx(34.4e-6).epsilon(0.05));
+  CHECK(gemv.seconds == approx(h.gpu->kernel_overhead_s + bytes / h.gpu->elementwise_bandwidth_Bps));
+  CHECK(gemv.seconds == approx(34.4e-6).epsilon(0.05));
   // Launch-bound squares (measured 12.6, 12.2 and 12.1 us for 256^3, 512^3 and 1024^3).
   for (std::int64_t s : {256, 512, 1024}) {
     CAPTURE(s);
     const GpuGemmCost g = gpu_gemm(h, s, s, s);
     CHECK(std::string(g.bound) == "launch");
-    CHECK(g.seconds == doctest::Approx(12.3e-6).epsilon(0.05));
+    CHECK(g.seconds == approx(12.3e-6).epsilon(0.05));
   }
 }
 
@@ -208,27 +210,27 @@ TEST_CASE("gpu model: operand rows below 16-byte alignment lose the fast kernels
   CHECK(row_alignment_bytes(4095, 4096, 4) == 4);  // fp32 rows of odd length are 4-byte aligned
   const HardwarePreset p = toy();
   const double aligned = gpu_gemm(p, 1024, 1024, 1024).main_seconds;
-  CHECK(gpu_gemm(p, 1023, 1024, 1024).main_seconds == doctest::Approx(aligned));  // m does not matter
+  CHECK(gpu_gemm(p, 1023, 1024, 1024).main_seconds == approx(aligned));  // m does not matter
   const GpuGemmCost odd = gpu_gemm(p, 1024, 1023, 1024);
   CHECK(odd.alignment_bytes == 2);
-  CHECK(odd.main_seconds == doctest::Approx(aligned / 0.125));
+  CHECK(odd.main_seconds == approx(aligned / 0.125));
   const GpuGemmCost even = gpu_gemm(p, 1024, 1024, 1022);
   CHECK(even.alignment_bytes == 4);
-  CHECK(even.main_seconds == doctest::Approx(gpu_gemm(p, 1024, 1024, 1024).main_seconds / 0.25));
+  CHECK(even.main_seconds == approx(gpu_gemm(p, 1024, 1024, 1024).main_seconds / 0.25));
 }
 
 TEST_CASE("gpu model: element-wise kernels at the achievable bandwidth, reductions without launch costs") {
   const HardwarePreset p = toy();
   GpuCostModel m(p);
-  CHECK(m.elementwise_seconds(80e6) == doctest::Approx(2e-6 + 80e6 / 800e9));  // 100 us + 2 us
-  CHECK(m.elementwise_seconds(1e3) == doctest::Approx(5e-6));                  // the launch floor
+  CHECK(m.elementwise_seconds(80e6) == approx(2e-6 + 80e6 / 800e9));  // 100 us + 2 us
+  CHECK(m.elementwise_seconds(1e3) == approx(5e-6));                  // the launch floor
   CHECK(m.elementwise_seconds(0) == 0);                                        // no kernel
-  CHECK(m.reduction_seconds(1.0) == doctest::Approx(3.0 / 800e9));
-  CHECK(m.reduction_seconds(1e9) == doctest::Approx(3e9 / 800e9));
+  CHECK(m.reduction_seconds(1.0) == approx(3.0 / 800e9));
+  CHECK(m.reduction_seconds(1e9) == approx(3e9 / 800e9));
   CHECK_THROWS_AS(m.elementwise_seconds(-1), std::invalid_argument);
   // H200: a 2 GiB copy (read 1 GiB, write 1 GiB) measured 503 us (4.27 TB/s).
   GpuCostModel h(load_hardware_preset("h200"));
-  CHECK(h.elementwise_seconds(2147483648.0) == doctest::Approx(503.1e-6).epsilon(0.05));
+  CHECK(h.elementwise_seconds(2147483648.0) == approx(503.1e-6).epsilon(0.05));
   CHECK(h.preset().gpu->elementwise_bandwidth_Bps < h.preset().memory_bandwidth_Bps);
 }
 
@@ -240,40 +242,40 @@ TEST_CASE("gpu model: fused attention by hand") {
   const GpuAttentionCost f = gpu_attention(m.preset(), 2, 512, 512, 64, false, AttentionPass::forward);
   CHECK(f.jobs == 8);
   CHECK(f.block_pairs == 32);
-  CHECK(f.waves == doctest::Approx(10));
-  CHECK(f.seconds == doctest::Approx(83.92e-6));
-  CHECK(m.attention_seconds(2, 512, 512, 64, false, AttentionPass::forward) == doctest::Approx(83.92e-6));
+  CHECK(f.waves == approx(10));
+  CHECK(f.seconds == approx(83.92e-6));
+  CHECK(m.attention_seconds(2, 512, 512, 64, false, AttentionPass::forward) == approx(83.92e-6));
   // Causal: query block b sees b + 1 key blocks: 1 + 2 + 3 + 4 = 10 pairs a head, 20 in all;
   // max((20 + 8 x 1) / 4, 4 + 1) = 7 pairs at 0.5 x 0.8: 71.68 us, + 2 us.
   const GpuAttentionCost c = gpu_attention(m.preset(), 2, 512, 512, 64, true, AttentionPass::forward);
   CHECK(c.block_pairs == 20);
-  CHECK(c.waves == doctest::Approx(7));
-  CHECK(c.seconds == doctest::Approx(73.68e-6));
-  CHECK(c.flops == doctest::Approx(4.0 * 2 * 512 * 512 * 64 * (512.0 * 513 / 2) / (512.0 * 512)));
+  CHECK(c.waves == approx(7));
+  CHECK(c.seconds == approx(73.68e-6));
+  CHECK(c.flops == approx(4.0 * 2 * 512 * 512 * 64 * (512.0 * 513 / 2) / (512.0 * 512)));
   // Backward: 8 jobs (head, key block) of 4 query blocks, 10 pairs of 2.5 x the FLOPs at 0.4:
   // 256 us, + 2 us.
-  CHECK(m.attention_seconds(2, 512, 512, 64, false, AttentionPass::backward) == doctest::Approx(258e-6));
+  CHECK(m.attention_seconds(2, 512, 512, 64, false, AttentionPass::backward) == approx(258e-6));
   // 256 queries against 512 keys (causal aligned to the last query): the first query block ends
   // at row 127, which sees keys up to 383 (3 blocks); the last sees all 4: 7 pairs a head.
   CHECK(gpu_attention(m.preset(), 1, 256, 512, 64, true, AttentionPass::forward).block_pairs == 7);
   // Tiny: the launch floor of each pass.
   const GpuAttentionCost t = gpu_attention(m.preset(), 1, 1, 1, 1, false, AttentionPass::forward);
-  CHECK(t.seconds == doctest::Approx(std::max(1e-6, 2e-6 + 2 * 4.0 * 128 * 128 / 5.12e11)));
+  CHECK(t.seconds == approx(std::max(1e-6, 2e-6 + 2 * 4.0 * 128 * 128 / 5.12e11)));
   CHECK_THROWS_AS(m.attention_seconds(0, 1, 1, 1, false, AttentionPass::forward), std::invalid_argument);
 }
 
 TEST_CASE("compute: causal fraction and the default attention of the other models") {
-  CHECK(causal_fraction(4, 4) == doctest::Approx(10.0 / 16));
-  CHECK(causal_fraction(2, 4) == doctest::Approx(7.0 / 8));   // rows see 3 and 4 keys
-  CHECK(causal_fraction(4, 2) == doctest::Approx(3.0 / 8));   // rows see 0, 0, 1, 2 keys
-  CHECK(causal_fraction(1000, 1000) == doctest::Approx(1001.0 / 2000));
+  CHECK(causal_fraction(4, 4) == approx(10.0 / 16));
+  CHECK(causal_fraction(2, 4) == approx(7.0 / 8));   // rows see 3 and 4 keys
+  CHECK(causal_fraction(4, 2) == approx(3.0 / 8));   // rows see 0, 0, 1, 2 keys
+  CHECK(causal_fraction(1000, 1000) == approx(1001.0 / 2000));
   // isca25 (one 256 x 256 OS array at 1 GHz): every 128 x 128 x 128 GEMM is one fold of
   // 128 + 510 cycles, minus one: 637 ns. Forward = QK^T + PV; backward = 5 GEMMs.
   auto sys = make_cost_model("systolic", load_hardware_preset("isca25"));
-  CHECK(sys->attention_seconds(1, 128, 128, 128, false, AttentionPass::forward) == doctest::Approx(2 * 637e-9));
-  CHECK(sys->attention_seconds(1, 128, 128, 128, false, AttentionPass::backward) == doctest::Approx(5 * 637e-9));
+  CHECK(sys->attention_seconds(1, 128, 128, 128, false, AttentionPass::forward) == approx(2 * 637e-9));
+  CHECK(sys->attention_seconds(1, 128, 128, 128, false, AttentionPass::backward) == approx(5 * 637e-9));
   CHECK(sys->attention_seconds(1, 128, 128, 128, true, AttentionPass::forward) ==
-        doctest::Approx(2 * 637e-9 * 129.0 / 256));
+        approx(2 * 637e-9 * 129.0 / 256));
 }
 
 TEST_CASE("compute: auto is the default model: gpu on the GPU presets, systolic on isca25 and the TPUs") {
@@ -310,7 +312,7 @@ TEST_CASE("gpu presets: best-shape GEMM throughput reproduces the published maxi
     HardwarePreset p = load_hardware_preset(name);
     REQUIRE(p.gpu);
     p.gpu->sustained_fraction = 1;
-    CHECK(tflops(gpu_gemm(p, 8192, 8192, 8192), 8192, 8192, 8192) == doctest::Approx(published).epsilon(0.05));
+    CHECK(tflops(gpu_gemm(p, 8192, 8192, 8192), 8192, 8192, 8192) == approx(published).epsilon(0.05));
   }
 }
 
@@ -322,16 +324,16 @@ TEST_CASE("gpu presets: the H200 fit predicts its fit shapes within 5 % on avera
                                        {4096, 28672, 4096, 0.00145010634}, {4096, 4096, 14336, 0.000708396971},
                                        {16384, 6144, 4096, 0.00119883428}, {16384, 4096, 4096, 0.000833447752},
                                        {16384, 28672, 4096, 0.0056278656}, {16384, 4096, 14336, 0.00298381591}};
-  CHECK(mean_ratio(h, llama) == doctest::Approx(1.0).epsilon(0.05));
+  CHECK(mean_ratio(h, llama) == approx(1.0).epsilon(0.05));
   const std::vector<Measured> squares = {
       {8192, 8192, 8192, 0.001561602}, {12288, 12288, 12288, 0.00537322235}, {16384, 16384, 16384, 0.0127502403}};
-  CHECK(mean_ratio(h, squares) == doctest::Approx(1.0).epsilon(0.05));
+  CHECK(mean_ratio(h, squares) == approx(1.0).epsilon(0.05));
   // The misalignment factor was fitted to the quantisation neighbours with odd n (2-byte rows).
   const std::vector<Measured> odd = {{4096, 4095, 4096, 0.00113017446}, {4096, 4097, 4096, 0.00126869222},
                                      {4096, 4223, 4096, 0.00143664},    {4096, 4225, 4096, 0.0013796267},
                                      {8192, 8191, 8192, 0.00814774399}, {8192, 8193, 8192, 0.00821906586},
                                      {8192, 8319, 8192, 0.00886071701}, {8192, 8321, 8192, 0.00875242844}};
-  CHECK(mean_ratio(h, odd) == doctest::Approx(1.0).epsilon(0.05));
+  CHECK(mean_ratio(h, odd) == approx(1.0).epsilon(0.05));
   // Attention (fit subset, multi-head, head dim 128): 32 heads x 4096, causal forward measured
   // 254.8 us, non-causal 408.9 us; 8 heads x 16384 non-causal forward 1593.3 us.
   GpuCostModel m(h);
@@ -339,7 +341,7 @@ TEST_CASE("gpu presets: the H200 fit predicts its fit shapes within 5 % on avera
                                std::log(m.attention_seconds(32, 4096, 4096, 128, false, AttentionPass::forward) / 408.9e-6) +
                                std::log(m.attention_seconds(8, 16384, 16384, 128, false, AttentionPass::forward) / 1593.3e-6)) /
                               3);
-  CHECK(att == doctest::Approx(1.0).epsilon(0.05));
+  CHECK(att == approx(1.0).epsilon(0.05));
 }
 
 TEST_CASE("gpu presets: sustained GEMMs run below the spec sheets") {

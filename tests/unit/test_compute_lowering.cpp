@@ -12,6 +12,7 @@
 
 #include "compute/hardware_preset.hpp"
 #include "compute/systolic_model.hpp"
+#include "tests/approx.hpp"
 #include "workloads/step/training_step.hpp"
 #include "workloads/transformer_kernels.hpp"
 
@@ -20,6 +21,7 @@ using namespace chimera;
 namespace {
 
 using Row = std::tuple<std::string, std::int64_t, std::int64_t, std::int64_t>;
+using chimera::test::approx;
 
 // tests/data/isca25-layer-gemms/<name>.csv: header, then "Layer,M,N,K," rows.
 std::vector<Row> research_gemms(const std::string& name) {
@@ -117,7 +119,7 @@ TEST_CASE("compute: isca25 per-layer cycles and the per-device share") {
   }
   CHECK(cycles == expected);
   CHECK(device_share(s) == 0.5);
-  CHECK(seconds == doctest::Approx(expected * 1e-9 / 2));  // 1 GHz, half a layer per device
+  CHECK(seconds == approx(expected * 1e-9 / 2));  // 1 GHz, half a layer per device
   // QKT and cproj share no shape; xqkv and x do: fewer evaluations than GEMM kernels overall.
   CHECK(model.gemm_evaluations() == model.distinct_gemms());
 }
@@ -134,7 +136,7 @@ TEST_CASE("compute: standard lowering has backward GEMM FLOPs twice the forward 
       CAPTURE(tp);
       double fwd = gemm_flops(m, s, b, LayerPass::forward);
       double bwd = gemm_flops(m, s, b, LayerPass::backward_input) + gemm_flops(m, s, b, LayerPass::backward_weight);
-      CHECK(bwd == doctest::Approx(2 * fwd));
+      CHECK(bwd == approx(2 * fwd));
     }
   }
 }
@@ -151,8 +153,8 @@ TEST_CASE("compute: standard attention and MLP FLOPs per rank by hand") {
   for (int tp : {1, 2, 4, 8}) {
     CAPTURE(tp);
     LayerSharding s{tp, 1, LoweringMode::standard};
-    CHECK(gemm_flops(m, s, LayerBlock::attention, LayerPass::forward) == doctest::Approx(attention / tp));
-    CHECK(gemm_flops(m, s, LayerBlock::mlp, LayerPass::forward) == doctest::Approx(mlp / tp));
+    CHECK(gemm_flops(m, s, LayerBlock::attention, LayerPass::forward) == approx(attention / tp));
+    CHECK(gemm_flops(m, s, LayerBlock::mlp, LayerPass::forward) == approx(mlp / tp));
   }
   // Per-head batched GEMMs: B * a / tp of them.
   auto ks = transformer_block_kernels(m, 4, LayerBlock::attention, LayerPass::forward);
@@ -190,11 +192,11 @@ TEST_CASE("compute: MoE experts get top-k tokens within the capacity") {
   double experts = 0;
   for (const Kernel& k : ks)
     if (k.name.rfind("expert-", 0) == 0) experts += 2.0 * k.m * k.n * k.k * k.batch;
-  CHECK(experts == doctest::Approx(1.25 * 2 * dense));
+  CHECK(experts == approx(1.25 * 2 * dense));
   double fwd = gemm_flops(m, LayerSharding{1, 2}, LayerBlock::moe, LayerPass::forward);
   double bwd = gemm_flops(m, LayerSharding{1, 2}, LayerBlock::moe, LayerPass::backward_input) +
                gemm_flops(m, LayerSharding{1, 2}, LayerBlock::moe, LayerPass::backward_weight);
-  CHECK(bwd == doctest::Approx(2 * fwd));
+  CHECK(bwd == approx(2 * fwd));
 }
 
 TEST_CASE("compute: non-GEMM ops are memory-bound kernels priced at DRAM bandwidth") {
@@ -210,7 +212,7 @@ TEST_CASE("compute: non-GEMM ops are memory-bound kernels priced at DRAM bandwid
       found = true;
       CHECK(k.kind == Kernel::Kind::elementwise);
       CHECK(k.bytes == 2.0 * 1024 * 3072 * 2);
-      CHECK(k.seconds == doctest::Approx(k.bytes / 2039e9));
+      CHECK(k.seconds == approx(k.bytes / 2039e9));
     }
   CHECK(found);
 }
@@ -269,7 +271,7 @@ TEST_CASE("compute: the training step charges the isca25 GEMM lists at 1/tp per 
   for (const Op& op : programs[1].ops())
     if (std::string(op.name) == "attn.fwd") {
       found = true;
-      CHECK(op.duration_s == doctest::Approx(29138e-9 / 2));
+      CHECK(op.duration_s == approx(29138e-9 / 2));
       REQUIRE(op.kernels);
       CHECK(op.kernels->size() == 4);
     }
@@ -291,12 +293,12 @@ TEST_CASE("compute: Llama zoo entries have the published parameter counts") {
   CHECK(l3.parameters_per_layer() == 4096.0 * (4096 + 2 * 1024) + 4096.0 * 4096 + 3.0 * 4096 * 14336 + 2 * 4096);
   CHECK(total(l3) == 8030261248.0);  // "8.03B" (HF model card: 8,030,261,248)
   ModelSpec g3 = load_zoo_model("gpt3-175b");
-  CHECK(total(g3) / 1e9 == doctest::Approx(175.0).epsilon(0.01));
+  CHECK(total(g3) / 1e9 == approx(175.0).epsilon(0.01));
   ModelSpec l405 = load_zoo_model("llama3-405b");
-  CHECK(total(l405) / 1e9 == doctest::Approx(405.0).epsilon(0.01));
+  CHECK(total(l405) / 1e9 == approx(405.0).epsilon(0.01));
   for (const char* name : {"llama2-70b", "llama3-70b"}) {
     CAPTURE(name);
-    CHECK(total(load_zoo_model(name)) / 1e9 == doctest::Approx(70.0).epsilon(0.015));
+    CHECK(total(load_zoo_model(name)) / 1e9 == approx(70.0).epsilon(0.015));
   }
   ModelSpec mix = load_zoo_model("mixtral-8x7b");
   CHECK(mix.experts == 8);
@@ -314,8 +316,8 @@ TEST_CASE("compute: grouped-query attention and SwiGLU GEMM shapes and FLOPs per
   for (int tp : {1, 2, 8}) {
     CAPTURE(tp);
     LayerSharding s{tp, 1, LoweringMode::standard};
-    CHECK(gemm_flops(m, s, LayerBlock::attention, LayerPass::forward) == doctest::Approx(attention / tp));
-    CHECK(gemm_flops(m, s, LayerBlock::mlp, LayerPass::forward) == doctest::Approx(mlp / tp));
+    CHECK(gemm_flops(m, s, LayerBlock::attention, LayerPass::forward) == approx(attention / tp));
+    CHECK(gemm_flops(m, s, LayerBlock::mlp, LayerPass::forward) == approx(mlp / tp));
   }
   for (const Kernel& k : transformer_block_kernels(m, 8, LayerBlock::mlp, LayerPass::forward))
     if (k.name == "fc1") CHECK(k.n == 2 * 14336 / 8);

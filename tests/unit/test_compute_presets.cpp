@@ -8,8 +8,10 @@
 #include "compute/cost_model.hpp"
 #include "compute/hardware_preset.hpp"
 #include "compute/systolic_model.hpp"
+#include "tests/approx.hpp"
 
 using namespace chimera;
+using chimera::test::approx;
 
 namespace {
 
@@ -56,10 +58,10 @@ TEST_CASE("compute: a preset file gives arrays and SRAM and DRAM words per cycle
   CHECK(p.systolic.clock_hz == 500e6);
   CHECK(p.systolic.sram_words(kIfmap) == 512);  // 1 KiB of 2-byte words
   CHECK(p.systolic.sram_words(kOfmap) == 256);
-  CHECK(p.peak_flops == doctest::Approx(2.0 * 4 * 8 * 2 * 500e6));  // 32 GFLOP/s
+  CHECK(p.peak_flops == approx(2.0 * 4 * 8 * 2 * 500e6));  // 32 GFLOP/s
   CHECK(p.memory_bandwidth_Bps == 16e9);
   // 16e9 B/s over 2 arrays at 500 MHz, 2 bytes a word: 8 words per cycle per array.
-  CHECK(p.systolic.dram_words_per_cycle == doctest::Approx(8.0));
+  CHECK(p.systolic.dram_words_per_cycle == approx(8.0));
   CHECK(p.memory_bytes == 1e9);
   CHECK(p.systolic.bandwidth_mode == BandwidthMode::calc);
   CHECK_FALSE(p.systolic.dram_traffic_floor);
@@ -80,7 +82,7 @@ TEST_CASE("compute: the isca25 preset is ScaleSim normal.cfg at 1 GHz") {
   CHECK(s.dram_words_per_cycle == 50);
   CHECK(s.bandwidth_mode == BandwidthMode::calc);
   CHECK_FALSE(s.dram_traffic_floor);
-  CHECK(p.peak_flops == doctest::Approx(2.0 * 256 * 256 * 1e9));
+  CHECK(p.peak_flops == approx(2.0 * 256 * 256 * 1e9));
 }
 
 TEST_CASE("compute: every shipped preset loads and its derived peak is the vendor dense FP16/BF16 peak") {
@@ -99,7 +101,7 @@ TEST_CASE("compute: every shipped preset loads and its derived peak is the vendo
     CHECK(p.memory_bytes > 0);
   }
   // A100: 432 tensor cores of 16 x 16 MACs at 1410 MHz.
-  CHECK(load_hardware_preset("a100").peak_flops == doctest::Approx(2.0 * 16 * 16 * 432 * 1.41e9));
+  CHECK(load_hardware_preset("a100").peak_flops == approx(2.0 * 16 * 16 * 432 * 1.41e9));
   auto names = hardware_preset_names();
   for (const char* n : {"isca25", "a100", "a100-pcie", "h100", "h200", "gh200", "h20", "v100", "rtx4080", "tpuv3",
                         "tpuv4", "p100"})
@@ -134,18 +136,18 @@ TEST_CASE("compute: systolic and roofline stay selectable (auto is the default, 
   auto sys = make_cost_model("systolic", p);
   CHECK(dynamic_cast<const SystolicCostModel*>(sys.get()) != nullptr);
   // 128^3 on 256x256 OS: one fold of 128 + 510 cycles, minus one, at 1 GHz.
-  CHECK(sys->gemm_seconds(128, 128, 128, 1, 2) == doctest::Approx(637e-9));
+  CHECK(sys->gemm_seconds(128, 128, 128, 1, 2) == approx(637e-9));
   auto roof = make_cost_model("roofline", p);
   // Roofline: max(2*128^3 / 131.072e12, 2 * 3*128^2 / 50e9) = bandwidth term 1.966 us.
-  CHECK(roof->gemm_seconds(128, 128, 128, 1, 2) == doctest::Approx(2.0 * 3 * 128 * 128 / 50e9));
+  CHECK(roof->gemm_seconds(128, 128, 128, 1, 2) == approx(2.0 * 3 * 128 * 128 / 50e9));
   CHECK_THROWS_AS(make_cost_model("magic", p), std::invalid_argument);
 }
 
 TEST_CASE("compute: element-wise and reduction costs come from the DRAM bandwidth") {
   auto m = make_cost_model("systolic", load_hardware_preset("a100"));
-  CHECK(m->elementwise_seconds(2039e6) == doctest::Approx(1e-3));
+  CHECK(m->elementwise_seconds(2039e6) == approx(1e-3));
   // reduce two buffers into one: read 2 x bytes, write bytes
-  CHECK(m->reduction_seconds(1e9) == doctest::Approx(3e9 / 2039e9));
+  CHECK(m->reduction_seconds(1e9) == approx(3e9 / 2039e9));
 }
 
 TEST_CASE("compute: GPU presets bound small GEMMs by their compulsory DRAM traffic") {
@@ -155,7 +157,7 @@ TEST_CASE("compute: GPU presets bound small GEMMs by their compulsory DRAM traff
   const GemmCost& g = m.gemm_cost(1, 4096, 4096);
   CHECK(g.total_cycles == 4096 + 30 - 1);
   CHECK(g.memory_bound());
-  CHECK(g.seconds == doctest::Approx((4096.0 + 4096.0 * 4096 + 4096) * 2 / 2039e9));
+  CHECK(g.seconds == approx((4096.0 + 4096.0 * 4096 + 4096) * 2 / 2039e9));
   // A large GEMM stays compute-bound: 8192^3 -> 512*512 tiles over 432 arrays.
   const GemmCost& big = m.gemm_cost(8192, 8192, 8192);
   CHECK_FALSE(big.memory_bound());

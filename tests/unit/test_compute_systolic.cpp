@@ -7,8 +7,10 @@
 #include <string>
 
 #include "compute/systolic_gemm.hpp"
+#include "tests/approx.hpp"
 
 using namespace chimera;
+using chimera::test::approx;
 
 namespace {
 
@@ -29,11 +31,11 @@ TEST_CASE("compute: worked example 32x32 OS 128^3 -> 3039 cycles and 67.39 % ove
   CHECK(g.total_cycles == 3039);
   CHECK(g.stall_cycles == 0);
   // 128^3 / (3039 * 1024) = 2097152 / 3111936
-  CHECK(g.util.overall == doctest::Approx(2097152.0 / 3111936.0).epsilon(1e-12));
-  CHECK(100 * g.util.overall == doctest::Approx(67.39).epsilon(1e-4));
-  CHECK(g.util.mapping == doctest::Approx(1.0));
-  CHECK(g.util.compute == doctest::Approx(128.0 / 190.0));  // 67.37 %
-  CHECK(g.seconds == doctest::Approx(3039e-9));               // 1 GHz
+  CHECK(g.util.overall == approx(2097152.0 / 3111936.0).epsilon(1e-12));
+  CHECK(100 * g.util.overall == approx(67.39).epsilon(1e-4));
+  CHECK(g.util.mapping == approx(1.0));
+  CHECK(g.util.compute == approx(128.0 / 190.0));  // 67.37 %
+  CHECK(g.seconds == approx(3039e-9));               // 1 GHz
 }
 
 TEST_CASE("compute: WS maps K x N spatially with L_f = M + 2R + C - 2 and Compute Util over T + 2R + 2C - 3") {
@@ -46,10 +48,10 @@ TEST_CASE("compute: WS maps K x N spatially with L_f = M + 2R + C - 2 and Comput
   CHECK(g.mapping.folds() == 6);
   CHECK(g.mapping.fold_cycles == 194);
   CHECK(g.total_cycles == 1163);
-  CHECK(g.util.overall == doctest::Approx(350000.0 / (1163.0 * 1024)));
-  CHECK(g.util.mapping == doctest::Approx(3500.0 / (6 * 1024)));  // used 50*70 of 6 folds of 1024
+  CHECK(g.util.overall == approx(350000.0 / (1163.0 * 1024)));
+  CHECK(g.util.mapping == approx(3500.0 / (6 * 1024)));  // used 50*70 of 6 folds of 1024
   // L'_f = 100 + 64 + 64 - 3 = 225
-  CHECK(g.util.compute == doctest::Approx(3500.0 * 100 / (6 * 1024 * 225.0)));
+  CHECK(g.util.compute == approx(3500.0 * 100 / (6 * 1024 * 225.0)));
 }
 
 TEST_CASE("compute: IS maps K x M spatially with L_f = N + 2R + C - 2") {
@@ -60,14 +62,14 @@ TEST_CASE("compute: IS maps K x M spatially with L_f = N + 2R + C - 2") {
   CHECK(g.mapping.temporal == 70);
   CHECK(g.mapping.folds() == 8);
   CHECK(g.total_cycles == 8 * 164 - 1);
-  CHECK(g.util.compute == doctest::Approx(50.0 * 100 * 70 / (8 * 1024 * (70 + 64 + 64 - 3.0))));
+  CHECK(g.util.compute == approx(50.0 * 100 * 70 / (8 * 1024 * (70 + 64 + 64 - 3.0))));
 }
 
 TEST_CASE("compute: non-square array and partial folds cost full folds") {
   // R=16 (rows), C=8, OS, M=20 N=20 K=5: Fr = 2, Fc = 3, L_f = 5 + 16 + 8 - 2 = 27, total 6*27 - 1.
   GemmCost g = systolic_gemm(one_array(16, 8, Dataflow::os), 20, 20, 5);
   CHECK(g.total_cycles == 161);
-  CHECK(g.util.mapping == doctest::Approx(400.0 / (6 * 128)));
+  CHECK(g.util.mapping == approx(400.0 / (6 * 128)));
 }
 
 TEST_CASE("compute: the isca25 closed form ceil(M/256) ceil(N/256) (K + 510) - 1") {
@@ -84,8 +86,8 @@ TEST_CASE("compute: several arrays take the folds in waves and batches add folds
   GemmCost a = systolic_gemm(cfg, 256, 256, 1024);
   CHECK(a.waves == 1);
   CHECK(a.total_cycles == 1024 + 30 - 1);
-  CHECK(a.wave_efficiency == doctest::Approx(256.0 / 432));
-  CHECK(a.util.overall == doctest::Approx(256.0 * 256 * 1024 / (1053.0 * 256 * 432)));
+  CHECK(a.wave_efficiency == approx(256.0 / 432));
+  CHECK(a.util.overall == approx(256.0 * 256 * 1024 / (1053.0 * 256 * 432)));
   // 1024 x 1024: 4096 tiles -> ceil(4096/432) = 10 waves.
   CHECK(systolic_gemm(cfg, 1024, 1024, 1024).total_cycles == 10 * 1054 - 1);
   // batch 3 of the worked example on one array: 48 folds of 190 cycles.
@@ -119,7 +121,7 @@ TEST_CASE("compute: USER mode streams an operand that does not fit at BW words p
   cfg.bandwidth_mode = BandwidthMode::calc;
   GemmCost c = stall_at(1);
   CHECK(c.stall_cycles == 0);
-  CHECK(c.traffic[kIfmap].words_per_cycle == doctest::Approx(128.0 / 43));
+  CHECK(c.traffic[kIfmap].words_per_cycle == approx(128.0 / 43));
 }
 
 TEST_CASE("compute: USER mode stalls on the ofmap only when its writes overflow the whole buffer") {

@@ -5,8 +5,10 @@
 
 #include "actors/simulate.hpp"
 #include "platforms/generator_registry.hpp"
+#include "tests/approx.hpp"
 
 using namespace chimera;
+using chimera::test::approx;
 
 namespace {
 
@@ -61,8 +63,8 @@ TEST_CASE("link stats: one NVSwitch transfer loads the sender's UP port and the 
     CHECK(u->bytes == X);
     CHECK(u->flows == 1);
     CHECK(u->role == "nvlink");
-    CHECK(u->busy_s == doctest::Approx(X / 300e9).epsilon(0.005));  // data phase, latency excluded
-    CHECK(u->utilization() == doctest::Approx(1.0).epsilon(0.005));
+    CHECK(u->busy_s == approx(X / 300e9).epsilon(0.005));  // data phase, latency excluded
+    CHECK(u->utilization() == approx(1.0).epsilon(0.005));
   }
   REQUIRE(s.roles.size() == 1);
   CHECK(s.roles[0].role == "nvlink");
@@ -81,11 +83,11 @@ TEST_CASE("link stats: the inter-socket link is named the bottleneck of cross-so
   CHECK(s.links[0].link == "inter-socket-up");
   CHECK(s.links[0].role == "upi");
   CHECK(s.links[0].bytes == 2 * X);
-  CHECK(s.links[0].busy_s == doctest::Approx(2 * X / 10e9).epsilon(0.005));
+  CHECK(s.links[0].busy_s == approx(2 * X / 10e9).epsilon(0.005));
   const LinkUsage* port = find(s, "gpu0-pcie-up");
   REQUIRE(port);
   CHECK(port->bytes == X);
-  CHECK(port->utilization() == doctest::Approx(5e9 / 26e9).epsilon(0.01));
+  CHECK(port->utilization() == approx(5e9 / 26e9).epsilon(0.01));
   CHECK(s.roles[0].role == "pcie");  // 4 PCIe directions x X = 4X bytes, more than the UPI's 2X
   CHECK(s.roles[0].bytes == 4 * X);
 }
@@ -105,6 +107,6 @@ TEST_CASE("link stats: busy time is the union of overlapping and separate transf
   const LinkUsage* up = find(*r.link_stats, "gpu0-nvlink-up");
   REQUIRE(up);
   CHECK(up->flows == 2);
-  CHECK(up->busy_s == doctest::Approx(2 * X / 300e9).epsilon(0.005));
-  CHECK(r.makespan_s == doctest::Approx(2 * (1e-6 + X / 300e9)).epsilon(0.005));
+  CHECK(up->busy_s == approx(2 * X / 300e9).epsilon(0.005));
+  CHECK(r.makespan_s == approx(2 * (1e-6 + X / 300e9)).epsilon(0.005));
 }

@@ -6,11 +6,13 @@
 
 #include "platforms/metis_platform.hpp"
 #include "platforms/platform_inspect.hpp"
+#include "tests/approx.hpp"
 #include "tests/unit/platform_test_util.hpp"
 
 using chimera::MetisNode;
 using chimera::MetisPlatformParams;
 using chimera::test::PlatformRun;
+using chimera::test::approx;
 
 namespace {
 
@@ -58,9 +60,9 @@ TEST_CASE("metis platform: intra-node at the node's port bandwidth, inter-node a
                      {{"node1-gpu2", "node1-gpu0", kBytes}},
                      {{"node0-gpu1", "node1-gpu1", kBytes}}});
   // Two ports of 0.5 us; inter-node: NIC 1 us + switch 0.2 us + NIC 1 us, bottleneck min(10, 8) GB/s.
-  CHECK(t[0][0] == doctest::Approx(1e-6 + kBytes / 50e9).epsilon(0.005));
-  CHECK(t[1][0] == doctest::Approx(1e-6 + kBytes / 46e9).epsilon(0.005));
-  CHECK(t[2][0] == doctest::Approx(2.2e-6 + kBytes / 8e9).epsilon(0.005));
+  CHECK(t[0][0] == approx(1e-6 + kBytes / 50e9).epsilon(0.005));
+  CHECK(t[1][0] == approx(1e-6 + kBytes / 46e9).epsilon(0.005));
+  CHECK(t[2][0] == approx(2.2e-6 + kBytes / 8e9).epsilon(0.005));
 }
 
 TEST_CASE("metis platform: the GPUs of a node share its NIC, not their intra-node ports") {
@@ -69,8 +71,8 @@ TEST_CASE("metis platform: the GPUs of a node share its NIC, not their intra-nod
                      {{"node1-gpu0", "node0-gpu0", kBytes}, {"node1-gpu1", "node0-gpu1", kBytes}},
                      // one GPU sends inside its node and to the other node at once: no shared link
                      {{"node1-gpu0", "node1-gpu1", kBytes}, {"node1-gpu0", "node0-gpu0", kBytes}}});
-  CHECK(t[0][0] == doctest::Approx(2.2e-6 + kBytes / 4e9).epsilon(0.005));
-  CHECK(t[0][1] == doctest::Approx(2.2e-6 + kBytes / 4e9).epsilon(0.005));
-  CHECK(t[1][0] == doctest::Approx(1e-6 + kBytes / 46e9).epsilon(0.005));
-  CHECK(t[1][1] == doctest::Approx(2.2e-6 + kBytes / 8e9).epsilon(0.005));
+  CHECK(t[0][0] == approx(2.2e-6 + kBytes / 4e9).epsilon(0.005));
+  CHECK(t[0][1] == approx(2.2e-6 + kBytes / 4e9).epsilon(0.005));
+  CHECK(t[1][0] == approx(1e-6 + kBytes / 46e9).epsilon(0.005));
+  CHECK(t[1][1] == approx(2.2e-6 + kBytes / 8e9).epsilon(0.005));
 }

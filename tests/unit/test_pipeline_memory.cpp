@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "tests/approx.hpp"
 #include "workloads/model_spec.hpp"
 #include "workloads/schedules/memory_model.hpp"
 #include "workloads/schedules/partition.hpp"
@@ -12,20 +13,21 @@
 #include "workloads/schedules/validate.hpp"
 
 using namespace chimera;
+using chimera::test::approx;
 
 TEST_CASE("transformer activation bytes per layer: Korthikanti et al. by hand") {
   ModelSpec m = load_zoo_model("gpt2-64");  // s = 632, h = 1280, a = 20, fp16
   m.micro_batch = 1;
   const double sbh = 632.0 * 1 * 1280;  // 808,960
   // tp = 1: sbh (34 + 5 a s / h) = 808,960 * (34 + 5*20*632/1280 = 49.375) = 67,447,040 B.
-  CHECK(layer_activation_bytes(m, 1, false) == doctest::Approx(67'447'040.0));
+  CHECK(layer_activation_bytes(m, 1, false) == approx(67'447'040.0));
   // tp = 2: sbh (10 + 24/2 + 5 a s / (2h)) = 808,960 * 46.6875 = 37,768,320 B.
-  CHECK(layer_activation_bytes(m, 2, false) == doctest::Approx(37'768'320.0));
+  CHECK(layer_activation_bytes(m, 2, false) == approx(37'768'320.0));
   // Full recomputation keeps the layer input: 2 sbh = 1,617,920 B.
-  CHECK(layer_activation_bytes(m, 1, true) == doctest::Approx(1'617'920.0));
+  CHECK(layer_activation_bytes(m, 1, true) == approx(1'617'920.0));
   // fp32 with one-byte masks: sbh (4*4 + 2 + 12*4) + a s^2 b (2*4 + 1) for tp = 1.
   m.bytes_per_element = 4;
-  CHECK(layer_activation_bytes(m, 1, false) == doctest::Approx(sbh * 66 + 20.0 * 632 * 632 * 9));
+  CHECK(layer_activation_bytes(m, 1, false) == approx(sbh * 66 + 20.0 * 632 * 632 * 9));
 }
 
 TEST_CASE("optimizer state: 16 bytes per parameter for mixed-precision and fp32 Adam") {
@@ -68,13 +70,13 @@ TEST_CASE("stage memory: weights and gradients and Adam state and activations of
   CHECK(st[0].state.optimizer == 12 * st[0].parameters);
   const double sbh = 16.0 * 2 * 64;
   const double per_layer = sbh * (34 + 5.0 * 4 * 16 / 64);
-  CHECK(st[0].activation_bytes == doctest::Approx(2 * per_layer));
-  CHECK(st[1].activation_bytes == doctest::Approx(2 * per_layer + 16 * 2 * 100 * 2));  // + fp16 logits
+  CHECK(st[0].activation_bytes == approx(2 * per_layer));
+  CHECK(st[1].activation_bytes == approx(2 * per_layer + 16 * 2 * 100 * 2));  // + fp16 logits
   MemoryOptions rc;
   rc.recompute = true;
   auto r = stage_memory(m, p, 1, rc);
-  CHECK(r[0].activation_bytes == doctest::Approx(2 * 2 * sbh));
-  CHECK(r[0].working_bytes == doctest::Approx(per_layer));
+  CHECK(r[0].activation_bytes == approx(2 * 2 * sbh));
+  CHECK(r[0].working_bytes == approx(per_layer));
 }
 
 TEST_CASE("peak live activations follow the timeline with per-stage sizes") {
@@ -107,11 +109,11 @@ TEST_CASE("weights per worker count the schedule's weight versions") {
              gems = memory(ScheduleKind::gems), f = memory(ScheduleKind::one_f_one_b);
   for (int w = 0; w < 4; ++w) {
     CAPTURE(w);
-    CHECK(pd[w].state.weights == doctest::Approx((4 - w) * st[w].state.weights));
-    CHECK(bw[w].state.weights == doctest::Approx(2 * st[w].state.weights));
-    CHECK(f[w].state.weights == doctest::Approx(st[w].state.weights));
-    CHECK(gems[w].state.weights == doctest::Approx(st[w].state.weights + st[3 - w].state.weights));
-    CHECK(pd[w].state.gradients == doctest::Approx(st[w].state.gradients));
+    CHECK(pd[w].state.weights == approx((4 - w) * st[w].state.weights));
+    CHECK(bw[w].state.weights == approx(2 * st[w].state.weights));
+    CHECK(f[w].state.weights == approx(st[w].state.weights));
+    CHECK(gems[w].state.weights == approx(st[w].state.weights + st[3 - w].state.weights));
+    CHECK(pd[w].state.gradients == approx(st[w].state.gradients));
   }
 }
 

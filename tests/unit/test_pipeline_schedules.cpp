@@ -8,11 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "tests/approx.hpp"
 #include "workloads/schedules/schedule.hpp"
 #include "workloads/schedules/unit_executor.hpp"
 #include "workloads/schedules/validate.hpp"
 
 using namespace chimera;
+using chimera::test::approx;
 
 namespace {
 
@@ -80,7 +82,7 @@ TEST_CASE("chimera D=4 N=4: the reference's per-worker order and start times and
   CHECK(r.t.iteration_time == 16);
   for (int w = 0; w < 4; ++w) {
     CHECK(r.t.busy[w] == 12);                  // 2 F + 2 B per stage, two stages
-    CHECK(r.t.bubble[w] == doctest::Approx(4.0 / 16));
+    CHECK(r.t.bubble[w] == approx(4.0 / 16));
   }
   // §2.9: peak in-flight micro-batches P0..P3 = 3, 4, 4, 3.
   CHECK(r.t.peak_activations == std::vector<double>{3, 4, 4, 3});
@@ -96,7 +98,7 @@ TEST_CASE("gpipe and 1f1b at D=4 N=4 with T_F=1 and T_B=2 take (N+D-1)(T_F+T_B) 
   for (auto k : {ScheduleKind::gpipe, ScheduleKind::one_f_one_b}) {
     Run r = run(opts(k, 4, 4), 1, 2);
     CHECK(r.t.iteration_time == 21);
-    CHECK(r.t.bubble_ratio == doctest::Approx(3.0 / 7));  // (D-1)/(N+D-1), spot value 0.4286
+    CHECK(r.t.bubble_ratio == approx(3.0 / 7));  // (D-1)/(N+D-1), spot value 0.4286
   }
 }
 
@@ -108,8 +110,8 @@ TEST_CASE("bubble ratios of gpipe and 1f1b equal (D-1)/(N+D-1) over a grid") {
           const char* kind = to_string(k);
           CAPTURE(kind); CAPTURE(D); CAPTURE(N); CAPTURE(F); CAPTURE(B);
           Run r = run(opts(k, D, N), F, B);
-          CHECK(r.t.iteration_time == doctest::Approx((N + D - 1) * (F + B)));
-          CHECK(r.t.bubble_ratio == doctest::Approx(double(D - 1) / (N + D - 1)));
+          CHECK(r.t.iteration_time == approx((N + D - 1) * (F + B)));
+          CHECK(r.t.bubble_ratio == approx(double(D - 1) / (N + D - 1)));
         }
 }
 
@@ -120,14 +122,14 @@ TEST_CASE("chimera bubble ratio equals (D-2)/(2N+D-2) with T_F = T_B") {
       const int N = K * D;
       CAPTURE(D); CAPTURE(N);
       Run r = run(opts(ScheduleKind::chimera, D, N), 1, 1);
-      CHECK(r.t.iteration_time == doctest::Approx(2.0 * N + D - 2));
-      CHECK(r.t.bubble_ratio == doctest::Approx(double(D - 2) / (2 * N + D - 2)));
+      CHECK(r.t.iteration_time == approx(2.0 * N + D - 2));
+      CHECK(r.t.bubble_ratio == approx(double(D - 2) / (2 * N + D - 2)));
       ScheduleOptions o = opts(ScheduleKind::chimera, D, N);
       if (K % 2 == 0) {  // forward doubling removes the intermediate bubbles (paper, via §2.6b)
         o.extend = ChimeraExtend::doubling;
         for (double B : {1.0, 2.0}) {
           Run d = run(o, 1, B);
-          CHECK(d.t.iteration_time == doctest::Approx(N * (1 + B) + (D - 2) / 2.0 * (1 + B)));
+          CHECK(d.t.iteration_time == approx(N * (1 + B) + (D - 2) / 2.0 * (1 + B)));
         }
       }
     }
@@ -158,7 +160,7 @@ TEST_CASE("chimera with f pipes per direction: D/f - 2 idle slots") {
         o.pipes_per_direction = f;
         CAPTURE(D); CAPTURE(f); CAPTURE(K);
         Run r = run(o, 1, 1);
-        CHECK(r.t.iteration_time == doctest::Approx(2.0 * D * K + D / f - 2));
+        CHECK(r.t.iteration_time == approx(2.0 * D * K + D / f - 2));
         for (int w = 0; w < D; ++w) CHECK(r.s.stages_of(w).size() == std::size_t(2 * f));
         // §2.9: peak between (D - D/(2f) + 1) Ma and D Ma.
         auto [lo, hi] = std::minmax_element(r.t.peak_activations.begin(), r.t.peak_activations.end());
@@ -176,10 +178,10 @@ TEST_CASE("interleaved 1f1b: idle (D-1)(T_F+T_B)/v and bubble (D-1)/(vN+D-1)") {
           o.chunks = v;
           CAPTURE(D); CAPTURE(v); CAPTURE(N); CAPTURE(F); CAPTURE(B);
           Run r = run(o, F, B);
-          CHECK(r.t.iteration_time == doctest::Approx(N * (F + B) + (D - 1) * (F + B) / v));
-          CHECK(r.t.bubble_ratio == doctest::Approx(double(D - 1) / (v * N + D - 1)));
+          CHECK(r.t.iteration_time == approx(N * (F + B) + (D - 1) * (F + B) / v));
+          CHECK(r.t.bubble_ratio == approx(double(D - 1) / (v * N + D - 1)));
           // §3: rank 0 holds (D + (D-1)/v) Ma at its peak (capped by N Ma).
-          CHECK(r.t.peak_activations[0] == doctest::Approx(std::min<double>(N, D + (D - 1.0) / v)));
+          CHECK(r.t.peak_activations[0] == approx(std::min<double>(N, D + (D - 1.0) / v)));
         }
 }
 
@@ -191,12 +193,12 @@ TEST_CASE("zb-h1: idle (D-1)(T_F+T_B-T_W) and 1F1B's peak memory") {
       for (auto [F, Bi, W] : {std::tuple{1.0, 1.0, 1.0}, {1.0, 2.0, 1.0}, {2.0, 1.0, 1.0}, {2.0, 2.0, 1.0}}) {
         CAPTURE(D); CAPTURE(N); CAPTURE(F); CAPTURE(Bi); CAPTURE(W);
         Run r = run(opts(ScheduleKind::zb_h1, D, N), F, Bi, W);
-        CHECK(r.t.iteration_time == doctest::Approx(N * (F + Bi + W) + (D - 1) * (F + Bi - W)));
+        CHECK(r.t.iteration_time == approx(N * (F + Bi + W) + (D - 1) * (F + Bi - W)));
         CHECK(*std::max_element(r.t.peak_activations.begin(), r.t.peak_activations.end()) == D);
       }
   // Spot value: T_F = T_B = T_W gives the rate (p-1)/(3m) relative to the ideal 3m units.
   Run r = run(opts(ScheduleKind::zb_h1, 4, 8), 1, 1, 1);
-  CHECK((r.t.iteration_time - 24) / 24 == doctest::Approx(3.0 / 24));
+  CHECK((r.t.iteration_time - 24) / 24 == approx(3.0 / 24));
 }
 
 TEST_CASE("gems: one micro-batch per replica in flight and one micro-batch per D T_B + T_F") {
@@ -208,15 +210,15 @@ TEST_CASE("gems: one micro-batch per replica in flight and one micro-batch per D
         CAPTURE(D); CAPTURE(N); CAPTURE(F); CAPTURE(B);
         Run r = run(opts(ScheduleKind::gems, D, N), F, B);
         const double T = N == 1 ? D * (F + B) : (D + 1) * F + 2 * D * B + (N - 2) * (D * B + F);
-        CHECK(r.t.iteration_time == doctest::Approx(T));
-        CHECK(r.t.bubble_ratio == doctest::Approx(1 - N * (F + B) / T));
+        CHECK(r.t.iteration_time == approx(T));
+        CHECK(r.t.bubble_ratio == approx(1 - N * (F + B) / T));
         for (double p : r.t.peak_activations) CHECK(p == 1);  // Ma
       }
   // The steady state with T_B = 2T_F is the reference's (D-1)/(D+1/2): two long iterations differ
   // by D T_B + T_F per micro-batch, of which T_F + T_B busy.
   for (int D : {2, 4, 8}) {
     Run a = run(opts(ScheduleKind::gems, D, 40), 1, 2), b = run(opts(ScheduleKind::gems, D, 41), 1, 2);
-    CHECK(1 - 3 / (b.t.iteration_time - a.t.iteration_time) == doctest::Approx((D - 1) / (D + 0.5)));
+    CHECK(1 - 3 / (b.t.iteration_time - a.t.iteration_time) == approx((D - 1) / (D + 0.5)));
   }
   // Two stages (down w and up D-1-w) per worker: 2 M_theta.
   PipelineSchedule g = make_schedule(opts(ScheduleKind::gems, 4, 4));
@@ -259,8 +261,8 @@ TEST_CASE("pipedream and 2bw: one steady-state period idles only its first forwa
           const char* kind = to_string(k);
           CAPTURE(kind); CAPTURE(D); CAPTURE(N); CAPTURE(F); CAPTURE(B);
           Run r = run(opts(k, D, N), F, B);
-          CHECK(r.t.iteration_time == doctest::Approx(N * (F + B) + (D - 1) * F));
-          CHECK(r.t.bubble_ratio == doctest::Approx((D - 1) * F / (N * (F + B) + (D - 1) * F)));
+          CHECK(r.t.iteration_time == approx(N * (F + B) + (D - 1) * F));
+          CHECK(r.t.bubble_ratio == approx((D - 1) * F / (N * (F + B) + (D - 1) * F)));
           // In flight as 1F1B: D - w micro-batches on worker w (the previous period's included).
           for (int w = 0; w < D; ++w) CHECK(r.t.peak_activations[w] == D - w);
         }

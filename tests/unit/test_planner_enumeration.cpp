@@ -27,6 +27,30 @@ TEST_CASE("row 1 device groups: 32 GPUs, up to 10 stages") {
   CHECK(allowed_stage_sizes(32, 2, 2) == std::vector<int>{32});  // variance doubles the floor
 }
 
+TEST_CASE("64 GPUs, up to 20 stages: the device groups of 20 layers on hostfile-32") {
+  // Sizes are powers of two >= 64 div S. S = 1, 2, 4, 8: one group of equal stages. S = 3, 5,
+  // 6, 7: sizes >= 21, 12, 10, 9 leave 32 + 32 + 32, 5 x 16, 6 x 16, 7 x 16 > 64. S = 9 .. 12:
+  // sizes >= 7 or 5, i.e. >= 8: 9 x 8 > 64. S = 17 .. 20: sizes >= 3, i.e. >= 4: 17 x 4 > 64.
+  // S = 13 .. 16 (sizes >= 4): a fours and b eights and c sixteens with a + b + c = S and
+  // 4a + 8b + 16c = 64 give b + 3c = 16 - S: S = 13 {4 x 12, 16} (13 orderings) and
+  // {4 x 10, 8 x 3} (13! / 10! / 3! = 286); S = 14 {4 x 12, 8 x 2} (91); S = 15 {4 x 14, 8} (15);
+  // S = 16 {4 x 16} (1).
+  CHECK(device_groups(64, 1, 1) == Groups{{64}});
+  CHECK(device_groups(64, 2, 1) == Groups{{32, 32}});
+  CHECK(device_groups(64, 4, 1) == Groups{std::vector<int>(4, 16)});
+  CHECK(device_groups(64, 8, 1) == Groups{std::vector<int>(8, 8)});
+  for (int S : {3, 5, 6, 7, 9, 10, 11, 12, 17, 18, 19, 20}) CHECK(device_groups(64, S, 1).empty());
+  std::vector<int> twelve_fours_16(12, 4), ten_fours_three_eights(10, 4);
+  twelve_fours_16.push_back(16);
+  ten_fours_three_eights.insert(ten_fours_three_eights.end(), {8, 8, 8});
+  // Lexicographic: at position 10 the first multiset has 4, the second 8.
+  CHECK(size_multisets(64, 13, 1) == Groups{twelve_fours_16, ten_fours_three_eights});
+  CHECK(device_groups(64, 13, 1).size() == 13 + 286);
+  CHECK(device_groups(64, 14, 1).size() == 91);
+  CHECK(device_groups(64, 15, 1).size() == 15);
+  CHECK(device_groups(64, 16, 1).size() == 1);
+}
+
 TEST_CASE("multisets come in lexicographic order") {
   // N = 16, S = 3, sizes >= 5 -> {8, 16}: none sum to 16 with three; S = 2, sizes >= 8: [8, 8].
   CHECK(size_multisets(16, 3, 1).empty());

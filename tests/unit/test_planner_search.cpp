@@ -5,6 +5,7 @@
 
 #include "planner/metis_evaluate.hpp"
 #include "planner/metis_search.hpp"
+#include "planner/metis_synth.hpp"
 
 using namespace chimera::metis;
 
@@ -23,6 +24,33 @@ struct Row1 {
     cluster = make_cluster(read_hostfile(kData + "/hostfiles/hostfile-16", true), "hostfile-16",
                            read_cluster_file(kData + "/clusterfile.json"), "clusterfile.json", order, true);
     profiles = load_profiles(kData + "/layers10", 10);
+    constants = model_constants(profiles, "A100_tp32_bs32", options.quirks.optimizer_doubled);
+  }
+  SearchResult search() const { return search_plans(cluster, profiles, constants, options); }
+  long long walk(int sequence, std::vector<int> sizes, int M) const {
+    return search_inter_stage_plan(cluster, profiles, constants, options, sequence, sizes, M,
+                                   static_cast<int>(sizes.size()))
+        .search_steps;
+  }
+  SearchOptions options;
+  Cluster cluster;
+  ProfileSet profiles;
+  ModelConstants constants;
+};
+
+// 20 layers on hostfile-32 (32 A100 + 32 V100), G = 128, the fork's synthetic profiles
+// (gen_synth_data.py 20 128, generated in memory: only ten of its 128 files are committed).
+struct Layers20 {
+  explicit Layers20(Strategy strategy = Strategy::metis) {
+    options.layers = 20;
+    options.global_batch = 128;
+    options.strategy = strategy;
+    options.quirks = Quirks::all();
+    options.type_order = {"A100", "V100"};
+    cluster = make_cluster(read_hostfile(kData + "/hostfiles/hostfile-32", true), "hostfile-32",
+                           read_cluster_file(kData + "/clusterfile.json"), "clusterfile.json", options.type_order,
+                           true);
+    profiles = synthetic_profile_set(20, 128);
     constants = model_constants(profiles, "A100_tp32_bs32", options.quirks.optimizer_doubled);
   }
   SearchResult search() const { return search_plans(cluster, profiles, constants, options); }
@@ -105,6 +133,31 @@ TEST_CASE("worked step counts (reference 2.7 and 4)") {
   }
   CHECK(group_steps(row, {4, 4, 4, 8, 4, 4, 4}) == 87);
   CHECK(group_steps(strat, {4, 4, 4, 8, 4, 4, 4}) == 37);
+}
+
+TEST_CASE("20 layers on hostfile-32, compat: enumeration and the whole-cluster walks by hand") {
+  Layers20 l20;
+  auto r = l20.search();
+  // Device groups of 64 GPUs (test_planner_enumeration): S = 1, 2, 4, 8 one each, S = 13 299,
+  // S = 14 91, S = 15 15, S = 16 1: 410 per node sequence. The second sequence (quirk 1) skips
+  // S = 1 and repeats [32, 32] labelled as one stage: 410 again. 8 micro-batch counts each.
+  CHECK(r.inter_stage_plans == 2 * 410 * 8);
+  std::vector<long long> plans = {1, 1, 1, 1, 299, 91, 15, 1, 1, 1, 1, 1, 299, 91, 15, 1};
+  REQUIRE(r.breakdown.size() == plans.size());
+  for (std::size_t i = 0; i < plans.size(); ++i) CHECK(r.breakdown[i].inter_stage_plans == 8 * plans[i]);
+  CHECK(r.breakdown[8].mislabelled);
+  // [64], M = 128: valid only at dp = 1 (micro-batch 128 / dp / 128 >= 1): 6 halvings to (1,64),
+  // which fits: one replica of the whole cluster (type of rank 0, A100), its share 128 = one
+  // binary digit, demand 5 x (7820 + 18 x 4146 + 12132) + 0.001 = 472900.001 MB against
+  // 32 x 80 GB + 32 x 16 GB = 3145728 MB. 6 steps.
+  CHECK(l20.walk(0, {64}, 128) == 6);
+  // M = 1, batch 128 split over dp replicas by speed (A100 3.5x V100, reference 2.5); memory is
+  // 472900 MB per binary digit of each share. (64,1): shares 3 (A100) / 1 (V100): 32 x 2 +
+  // 32 x 1 digits; (32,2): 6 / 2: 16 x 2 + 16 x 1; (16,4): 12 / 4: 8 x 2 + 8 x 1; (8,8): 25 / 7:
+  // 4 x 3 + 4 x 3; (4,16): 50 / 14: 2 x 3 + 2 x 3 = 12 digits, 5674800 MB. All out of memory;
+  // one stage has no spare share, so each fails at once (1 failed attempt). (2,32): 100 / 28:
+  // 3 + 3 digits, 2837400 MB, fits on the first attempt. 5 halvings + 5 failures = 10 steps.
+  CHECK(l20.walk(0, {64}, 1) == 10);
 }
 
 TEST_CASE("memory re-balancing: the share left over by one attempt is handed out by the next") {

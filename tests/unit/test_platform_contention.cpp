@@ -8,11 +8,13 @@
 
 #include "platforms/contention.hpp"
 #include "platforms/generator_registry.hpp"
+#include "tests/approx.hpp"
 #include "tests/unit/platform_test_util.hpp"
 
 using chimera::generate_from_cli;
 using chimera::test::PlatformRun;
 using chimera::test::Transfer;
+using chimera::test::approx;
 
 namespace {
 
@@ -39,9 +41,9 @@ TEST_CASE("the default curve falls linearly from 1 to 0.5 at 7 peers") {
   chimera::ContentionCurve c = chimera::linear_contention(7, 0.5);
   CHECK(c.at(0) == 1.0);
   CHECK(c.at(1) == 1.0);
-  CHECK(c.at(4) == doctest::Approx(1 - 0.5 * 3 / 6));
-  CHECK(c.at(7) == doctest::Approx(0.5));
-  CHECK(c.at(12) == doctest::Approx(0.5));  // beyond the list: the last value
+  CHECK(c.at(4) == approx(1 - 0.5 * 3 / 6));
+  CHECK(c.at(7) == approx(0.5));
+  CHECK(c.at(12) == approx(0.5));  // beyond the list: the last value
   std::string problem;
   CHECK_FALSE(chimera::parse_contention("1,0.5,1.5", problem));
   CHECK(problem.find("outside (0, 1]") != std::string::npos);
@@ -55,33 +57,33 @@ TEST_CASE("nvswitch default contention: 1 peer at full speed - 7 peers at about 
   auto run = PlatformRun(generate_from_cli("nvswitch", {}).xml, false);
   CHECK(run.loaded.contention_links == 16);
   auto t = run.time({peers_to_gpu0(1), peers_to_gpu0(4), peers_to_gpu0(7)});
-  CHECK(per_gpu_bandwidth(t[0], 1) == doctest::Approx(B).epsilon(0.005));
-  CHECK(per_gpu_bandwidth(t[1], 4) == doctest::Approx(B * (1 - 0.5 * 3 / 6)).epsilon(0.005));
-  CHECK(per_gpu_bandwidth(t[2], 7) == doctest::Approx(B * 0.5).epsilon(0.005));
+  CHECK(per_gpu_bandwidth(t[0], 1) == approx(B).epsilon(0.005));
+  CHECK(per_gpu_bandwidth(t[1], 4) == approx(B * (1 - 0.5 * 3 / 6)).epsilon(0.005));
+  CHECK(per_gpu_bandwidth(t[2], 7) == approx(B * 0.5).epsilon(0.005));
   // Fair share: the 7 flows finish together.
-  for (double x : t[2]) CHECK(x == doctest::Approx(L + 7 * X / (B * 0.5)).epsilon(0.005));
+  for (double x : t[2]) CHECK(x == approx(L + 7 * X / (B * 0.5)).epsilon(0.005));
 }
 
 TEST_CASE("nvswitch with an explicit curve") {
   auto run = PlatformRun(generate_from_cli("nvswitch", {"--contention-curve", "1,0.8,0.6"}).xml, false);
   auto t = run.time({peers_to_gpu0(2), peers_to_gpu0(3), peers_to_gpu0(6)});
-  CHECK(per_gpu_bandwidth(t[0], 2) == doctest::Approx(0.8 * B).epsilon(0.005));
-  CHECK(per_gpu_bandwidth(t[1], 3) == doctest::Approx(0.6 * B).epsilon(0.005));
-  CHECK(per_gpu_bandwidth(t[2], 6) == doctest::Approx(0.6 * B).epsilon(0.005));  // last value holds
+  CHECK(per_gpu_bandwidth(t[0], 2) == approx(0.8 * B).epsilon(0.005));
+  CHECK(per_gpu_bandwidth(t[1], 3) == approx(0.6 * B).epsilon(0.005));
+  CHECK(per_gpu_bandwidth(t[2], 6) == approx(0.6 * B).epsilon(0.005));  // last value holds
 }
 
 TEST_CASE("nvswitch with contention off: 1 and 7 peers give the same per-GPU bandwidth") {
   auto run = PlatformRun(generate_from_cli("nvswitch", {"--no-contention"}).xml, false);
   CHECK(run.loaded.contention_links == 0);
   auto t = run.time({peers_to_gpu0(1), peers_to_gpu0(7)});
-  CHECK(per_gpu_bandwidth(t[0], 1) == doctest::Approx(B).epsilon(0.005));
-  CHECK(per_gpu_bandwidth(t[1], 7) == doctest::Approx(B).epsilon(0.005));
+  CHECK(per_gpu_bandwidth(t[0], 1) == approx(B).epsilon(0.005));
+  CHECK(per_gpu_bandwidth(t[1], 7) == approx(B).epsilon(0.005));
 }
 
 TEST_CASE("nvswitch backplane: a shared link crossed by every route") {
   // Backplane 600 GB/s, no contention: 4 disjoint pairs at once share it (150 GB/s each).
   auto run = PlatformRun(generate_from_cli("nvswitch", {"--no-contention", "--backplane-bandwidth", "600GBps"}).xml, false);
   auto t = run.time({{{"gpu0", "gpu1", X}}, {{"gpu0", "gpu1", X}, {"gpu2", "gpu3", X}, {"gpu4", "gpu5", X}, {"gpu6", "gpu7", X}}});
-  CHECK(t[0][0] == doctest::Approx(L + X / B).epsilon(0.005));
-  for (double x : t[1]) CHECK(x == doctest::Approx(L + X / 150e9).epsilon(0.005));
+  CHECK(t[0][0] == approx(L + X / B).epsilon(0.005));
+  for (double x : t[1]) CHECK(x == approx(L + X / 150e9).epsilon(0.005));
 }

@@ -10,12 +10,14 @@
 #include "common/input_error.hpp"
 #include "platforms/generator_registry.hpp"
 #include "platforms/platform_inspect.hpp"
+#include "tests/approx.hpp"
 #include "tests/unit/platform_test_util.hpp"
 
 using chimera::generate_from_cli;
 using chimera::InputError;
 using chimera::NetworkSettings;
 using chimera::test::PlatformRun;
+using chimera::test::approx;
 
 namespace {
 
@@ -91,8 +93,8 @@ TEST_CASE("payload efficiency 0.73 from the scenario: a bandwidth-bound transfer
   const double bytes = 1024.0 * 1024 * 1024;
   auto t = run.time({{{"gpu0", "gpu1", bytes}}});
   // Latency 102 ns is unchanged; the 50 GB/s links carry 0.73 x 50 GB/s of payload.
-  CHECK(t[0][0] == doctest::Approx(102e-9 + bytes / (0.73 * 50e9)).epsilon(0.005));
-  CHECK((t[0][0] - 102e-9) / (bytes / 50e9) == doctest::Approx(1 / 0.73).epsilon(0.005));
+  CHECK(t[0][0] == approx(102e-9 + bytes / (0.73 * 50e9)).epsilon(0.005));
+  CHECK((t[0][0] - 102e-9) / (bytes / 50e9) == approx(1 / 0.73).epsilon(0.005));
 }
 
 TEST_CASE("payload efficiency from a link property overrides the scenario's") {
@@ -101,7 +103,7 @@ TEST_CASE("payload efficiency from a link property overrides the scenario's") {
   PlatformRun run(generate_from_cli("dgx2", {"--payload-efficiency", "0.73"}).xml, false, net);
   const double bytes = 1024.0 * 1024 * 1024;
   auto t = run.time({{{"gpu0", "gpu1", bytes}}});
-  CHECK(t[0][0] == doctest::Approx(200e-9 + bytes / (0.73 * 50e9)).epsilon(0.005));
+  CHECK(t[0][0] == approx(200e-9 + bytes / (0.73 * 50e9)).epsilon(0.005));
 }
 
 TEST_CASE("host presets: a zone's preset reaches its hosts - relative preset files resolve against the platform") {

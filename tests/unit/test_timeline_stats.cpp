@@ -1,16 +1,18 @@
 #include <doctest/doctest.h>
 
 #include "actors/timeline_stats.hpp"
+#include "tests/approx.hpp"
 
 using namespace chimera;
+using chimera::test::approx;
 
 TEST_CASE("interval unions and differences") {
-  CHECK(union_length({{0, 1}, {0.5, 2}, {3, 4}}) == doctest::Approx(3.0));
+  CHECK(union_length({{0, 1}, {0.5, 2}, {3, 4}}) == approx(3.0));
   CHECK(union_length({}) == 0);
   // communication [0,4] with compute [1,2] and [3,5]: exposed = [0,1] + [2,3] = 2
-  CHECK(difference_length({{0, 4}}, {{1, 2}, {3, 5}}) == doctest::Approx(2.0));
-  CHECK(difference_length({{0, 1}}, {}) == doctest::Approx(1.0));
-  CHECK(difference_length({{0, 1}}, {{-1, 2}}) == doctest::Approx(0.0));
+  CHECK(difference_length({{0, 4}}, {{1, 2}, {3, 5}}) == approx(2.0));
+  CHECK(difference_length({{0, 1}}, {}) == approx(1.0));
+  CHECK(difference_length({{0, 1}}, {{-1, 2}}) == approx(0.0));
 }
 
 TEST_CASE("per-rank compute busy, exposed communication and idle") {
@@ -30,11 +32,11 @@ TEST_CASE("per-rank compute busy, exposed communication and idle") {
   // compute [0,3] and [5,6]; the collective [2,8] is hidden on [2,3] and [5,6]
   r.timings = {{{0, 3}, {5, 6}, {2, 8}}};
   auto s = rank_time_stats({p}, r);
-  CHECK(s[0].compute_busy_s == doctest::Approx(4));
-  CHECK(s[0].comm_busy_s == doctest::Approx(6));
-  CHECK(s[0].exposed_comm_s == doctest::Approx(4));  // [3,5] + [6,8]
-  CHECK(s[0].idle_s == doctest::Approx(2));
-  CHECK(s[0].finish_s == doctest::Approx(8));
+  CHECK(s[0].compute_busy_s == approx(4));
+  CHECK(s[0].comm_busy_s == approx(6));
+  CHECK(s[0].exposed_comm_s == approx(4));  // [3,5] + [6,8]
+  CHECK(s[0].idle_s == approx(2));
+  CHECK(s[0].finish_s == approx(8));
 }
 
 // Rank 0 computes on [0,4] and then sends on [4,6]; rank 1 posted its receive at 0. Until the
@@ -58,8 +60,8 @@ TEST_CASE("exposed communication split: waiting for the peer's send versus data 
   r.makespan_s = 6;
   r.timings = {{{0, 4}, {4, 6}, {1, 2}}, {{0, 6}}};
   auto s = rank_time_stats({sender, receiver}, r);
-  CHECK(s[1].exposed_comm_s == doctest::Approx(6));
-  CHECK(s[1].peer_wait_s == doctest::Approx(4));
-  CHECK(s[0].peer_wait_s == doctest::Approx(0));  // sends and collectives move data throughout
-  CHECK(s[0].exposed_comm_s == doctest::Approx(2));
+  CHECK(s[1].exposed_comm_s == approx(6));
+  CHECK(s[1].peer_wait_s == approx(4));
+  CHECK(s[0].peer_wait_s == approx(0));  // sends and collectives move data throughout
+  CHECK(s[0].exposed_comm_s == approx(2));
 }

@@ -3,8 +3,10 @@
 #include <stdexcept>
 
 #include "common/units.hpp"
+#include "tests/approx.hpp"
 
 using namespace chimera;
+using chimera::test::approx;
 
 TEST_CASE("sizes: decimal and binary units") {
   CHECK(parse_bytes("4096") == 4096);
@@ -28,9 +30,9 @@ TEST_CASE("bandwidths: bytes and bits per second") {
 }
 
 TEST_CASE("durations") {
-  CHECK(parse_duration("100ns") == doctest::Approx(100e-9));
-  CHECK(parse_duration("1us") == doctest::Approx(1e-6));
-  CHECK(parse_duration("2ms") == doctest::Approx(2e-3));
+  CHECK(parse_duration("100ns") == approx(100e-9));
+  CHECK(parse_duration("1us") == approx(1e-6));
+  CHECK(parse_duration("2ms") == approx(2e-3));
   CHECK(parse_duration("3") == 3);
   CHECK_THROWS_AS(parse_duration("3 fortnights"), std::invalid_argument);
 }
