@@ -3,6 +3,8 @@
 // lowering to programs, and the simulation of those programs on SimGrid (forked child).
 #include <benchmark/benchmark.h>
 
+#include <set>
+
 #include "actors/simulate.hpp"
 #include "bench/fork_run.hpp"
 #include "platforms/star_generator.hpp"
@@ -62,26 +64,70 @@ struct FixedCost : ComputeCostModel {
   std::string describe() const override { return "fixed"; }
 };
 
-PipelineLoweringInput lowering_input(int kind) {
+// The lowering of `model` under `plan` and `schedule` on the fixed cost model.
+TrainingStep lower(const ModelSpec& model, const ParallelPlan& plan, ScheduleOptions schedule, StepOptions options = {}) {
   static FixedCost cost;
-  PipelineLoweringInput in;
-  in.model = load_zoo_model("gpt2-64");
-  in.plan.pp = kStages, in.plan.micro_batches = kMicroBatches;
-  in.pipeline.schedule = options(kind);
-  in.cost_model_of = [](int) -> const ComputeCostModel& { return cost; };
-  return in;
+  StepInput in;
+  in.model = model;
+  in.layout = StepLayout::uniform(plan, model.micro_batch);
+  in.schedule = schedule;
+  in.schedule.micro_batches = plan.micro_batches;
+  in.options = options;
+  LayerSharding shard;
+  shard.tp = plan.tp, shard.ep = plan.ep, shard.cp = plan.sp;
+  shard.sequence_parallel = options.sequence_parallel;
+  KernelCosts costs(model, shard, [](int) -> const ComputeCostModel& { return cost; }, [&](int) { return model.micro_batch; });
+  in.costs = &costs;
+  return lower_training_step(in);
+}
+
+TrainingStep lower_gpt2_64(int kind) {
+  ParallelPlan plan;
+  plan.pp = kStages, plan.micro_batches = kMicroBatches;
+  StepOptions o;
+  o.overlap_grad_reduce = false;
+  return lower(load_zoo_model("gpt2-64"), plan, options(kind), o);
 }
 
 void BM_PipelineLowering(benchmark::State& state) {
-  PipelineLoweringInput in = lowering_input(static_cast<int>(state.range(0)));
   std::size_t ops = 0;
   for (auto _ : state) {
-    PipelineLowering l = lower_pipeline(in);
+    TrainingStep l = lower_gpt2_64(static_cast<int>(state.range(0)));
     ops = 0;
     for (const Program& p : l.programs) ops += p.ops().size();
   }
   state.counters["ops"] = double(ops);
   label(state);
+}
+
+// Llama-3 405B on 16,384 ranks (TP 8, PP 16, DP 128, 16 micro-batches of 8192 tokens, 1F1B,
+// sequence parallel): lowering time and program size. Ranks of one worker share one op list,
+// so the op lists hold 16 x the ops of one rank; per-rank bindings are small.
+void BM_LoweringLlama405b16k(benchmark::State& state) {
+  ParallelPlan plan;
+  plan.tp = 8, plan.pp = 16, plan.dp = 128, plan.micro_batches = 16;
+  StepOptions o;
+  o.sequence_parallel = true;
+  o.overlap_grad_reduce = false;
+  ScheduleOptions s;
+  s.kind = ScheduleKind::one_f_one_b;
+  std::size_t ops = 0, distinct = 0, roles = 0, slots = 0;
+  for (auto _ : state) {
+    TrainingStep l = lower(load_zoo_model("llama3-405b"), plan, s, o);
+    ops = distinct = slots = 0;
+    std::set<const ProgramBody*> bodies;
+    for (const Program& p : l.programs) {
+      ops += p.ops().size();
+      slots += p.groups.size() + p.peers.size();
+      if (bodies.insert(p.body.get()).second) distinct += p.ops().size();
+    }
+    roles = l.roles;
+  }
+  state.counters["ranks"] = 16384;
+  state.counters["roles"] = double(roles);
+  state.counters["ops_executed"] = double(ops);
+  state.counters["ops_stored"] = double(distinct);
+  state.counters["bound_slots"] = double(slots);
 }
 
 void BM_PipelineSimulation(benchmark::State& state) {
@@ -90,7 +136,7 @@ void BM_PipelineSimulation(benchmark::State& state) {
   double seconds = 0;
   for (auto _ : state) {
     auto r = bench::run_in_child([&] {
-      PipelineLowering l = lower_pipeline(lowering_input(kind));
+      TrainingStep l = lower_gpt2_64(kind);
       StarParams star;
       star.gpus = kStages;
       star.port_bandwidth_Bps = 25e9;
@@ -116,6 +162,7 @@ BENCHMARK(BM_ScheduleGenerate)->DenseRange(0, 4)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ScheduleValidate)->DenseRange(0, 4)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ScheduleUnitTime)->DenseRange(0, 4)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_PipelineLowering)->DenseRange(0, 4)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_LoweringLlama405b16k)->Unit(benchmark::kSecond)->Iterations(1);
 BENCHMARK(BM_PipelineSimulation)->DenseRange(0, 4)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(2);
 
 }  // namespace

@@ -241,7 +241,9 @@ std::vector<std::string> result_columns(const std::string& kind) {
           "global_batch", "throughput_samples_per_s", "bubble_ratio", "peak_memory_bytes", "weights_bytes",
           "peak_activation_bytes", "fits_memory",
           // exposed communication spent waiting for a peer's send to start (pipeline fill)
-          "mean_peer_wait_s"};
+          "mean_peer_wait_s",
+          // headline metrics (report keys throughput.*, model.*): see README "Headline metrics"
+          "tokens_per_s", "model_tflops_per_gpu", "mfu", "parameters", "active_parameters"};
 }
 
 void validate_point(const SweepSpec& s, const SweepPoint& p) {
@@ -280,7 +282,8 @@ nlohmann::json evaluate_point(const SweepSpec& s, const SweepPoint& p) {
                         {"messages", t["messages"]},
                         {"mean_peer_wait_s", t["mean_peer_wait_s"]}};
   for (const char* c : {"global_batch", "throughput_samples_per_s", "bubble_ratio", "peak_memory_bytes", "weights_bytes",
-                        "peak_activation_bytes", "fits_memory"})
+                        "peak_activation_bytes", "fits_memory", "tokens_per_s", "model_tflops_per_gpu", "mfu",
+                        "parameters", "active_parameters"})
     out[c] = nullptr;
   if (report.contains("pipeline")) {
     const auto& pl = report["pipeline"];
@@ -297,6 +300,11 @@ nlohmann::json evaluate_point(const SweepSpec& s, const SweepPoint& p) {
     out["weights_bytes"] = weights;
     out["peak_activation_bytes"] = activations;
     out["fits_memory"] = pl["fits_memory"];
+    out["tokens_per_s"] = report["throughput"]["tokens_per_s"];
+    out["model_tflops_per_gpu"] = report["throughput"]["model_tflops_per_gpu"];
+    out["mfu"] = report["throughput"]["mfu"];
+    out["parameters"] = report["model"]["parameters"];
+    out["active_parameters"] = report["model"]["active_parameters"];
   }
   return out;
 }

@@ -19,6 +19,7 @@
 //   resharded                planner stages (Metis)        each target's samples, in tp_from pieces
 #include <fmt/format.h>
 
+#include "workloads/channels.hpp"
 #include "workloads/step/role_builder.hpp"
 
 namespace chimera::step {
@@ -59,15 +60,18 @@ bool RoleBuilder::stage_ends_in_fused_combine(int st) const {
   return combine_fused_at_boundary({in_.model.is_moe_layer(last) ? LayerBlock::moe : LayerBlock::mlp, last});
 }
 
+// Point-to-point pairs (workloads/channels.hpp): (pipe, producing stage) for each of the
+// boundary's conversations (kind 0 the transfer, 1 the many-to-many, 2 the experts' one), then
+// the context-parallel ring.
 int RoleBuilder::pipeline_channel(const Action& a, int kind) const {
   const bool act = a.type == ActionType::send_activation || a.type == ActionType::recv_activation;
-  const int boundaries = static_cast<int>(s_.pipes.size()) * s_.stage_count * 2;
-  return 16 + kind * boundaries + (a.pipe * s_.stage_count + a.stage) * 2 + (act ? 0 : 1);
+  const int pairs = static_cast<int>(s_.pipes.size()) * s_.stage_count;
+  return channels::point_to_point(kind * pairs + a.pipe * s_.stage_count + a.stage, !act);
 }
 
 int RoleBuilder::ring_channel(bool forward) const {
-  const int boundaries = static_cast<int>(s_.pipes.size()) * s_.stage_count * 2;
-  return 16 + 2 * boundaries + (forward ? 0 : 1);
+  const int pairs = static_cast<int>(s_.pipes.size()) * s_.stage_count;
+  return channels::point_to_point(3 * pairs, !forward);
 }
 
 std::uint16_t RoleBuilder::boundary_stream(const Action& a, const char* what) {

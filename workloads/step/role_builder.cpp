@@ -23,6 +23,10 @@ RoleBuilder::RoleBuilder(const StepContext& ctx, int rank)
       ep_(ctx.in.layout.ep()),
       sp_((ctx.in.options.sequence_parallel || ctx.in.options.fusion.has(FusionPair::tp_sp)) && worker_.tp > 1) {
   p_.rank = rank;
+  // Collectives take their stream's number as channel (workloads/channels.hpp): keep the
+  // streams that carry collectives among the first 16.
+  if (ep_ > 1 && in_.model.moe()) stream("ep");
+  if (cp_ > 1) stream("cp");
 }
 
 // ---------------------------------------------------------------- slots, streams, ops

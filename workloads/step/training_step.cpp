@@ -256,6 +256,17 @@ TrainingStep lower_training_step(const StepInput& in) {
   memory.sequence_parallel = in.options.sequence_parallel && in.layout.worker(0).tp > 1;
   memory.optimizer = in.options.optimizer;
   memory.embedding_and_head = in.options.compute_lowering == LoweringMode::standard;
+  memory.selective = in.options.recompute == RecomputeKind::selective;
+  memory.flash_attention = in.options.flash_attention;
+  memory.cp = in.layout.worker(0).cp;
+  memory.ep = in.layout.ep();
+  memory.zero_stage = in.options.zero_stage;
+  memory.stages_total = s.stage_count;
+  // ZeRO shards over the ranks holding the same parameters: dp x cp per worker, times the
+  // workers holding a stage (Chimera: 2).
+  const int holders = in.layout.uniform() ? static_cast<int>(s.workers_of_stage(0).size()) : 1;
+  memory.dense_shards = in.layout.worker(0).dp * in.layout.worker(0).cp * holders;
+  memory.expert_shards = std::max(1, memory.dense_shards / in.layout.ep());
   out.stages = stage_memory(in.model, out.partition, in.layout.worker(0).tp, memory);
 
   Binder binder(in, s);
