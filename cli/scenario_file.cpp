@@ -1,7 +1,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
+#include <limits>
 
 #include "cli/scenario.hpp"
 #include "cli/scenario_schedule.hpp"
@@ -62,16 +64,22 @@ ParallelPlan read_parallel(TomlTable& t) {
                       fmt::format("{} = {} does not divide the GPU count {}", key, value, n), divisors_of(n));
     if (dp && n % *dp != 0)
       throw t.error("dp", fmt::format("dp = {} does not divide the GPU count {}", *dp, n), divisors_of(n));
-    if (n % (p.tp * p.pp) != 0)
-      throw t.error("gpus", fmt::format("tp x pp = {} does not divide the GPU count {}", p.tp * p.pp, n),
-                    fmt::format("a multiple of {}", p.tp * p.pp));
-    p.dp = dp ? static_cast<int>(*dp) : n / (p.tp * p.pp);
-    if (p.tp * p.pp * p.dp != n)
+    const std::int64_t tp_pp = std::int64_t(p.tp) * p.pp;  // 64 bits: each degree may be up to 2^31 - 1
+    if (n % tp_pp != 0)
+      throw t.error("gpus", fmt::format("tp x pp = {} does not divide the GPU count {}", tp_pp, n),
+                    fmt::format("a multiple of {}", tp_pp));
+    p.dp = dp ? static_cast<int>(*dp) : static_cast<int>(n / tp_pp);
+    if (tp_pp * p.dp != n)
       throw t.error("dp", fmt::format("tp x pp x dp = {} x {} x {} = {} is not the GPU count {}", p.tp, p.pp, p.dp,
-                                      p.tp * p.pp * p.dp, n),
-                    fmt::format("dp = {}", n / (p.tp * p.pp)));
+                                      tp_pp * p.dp, n),
+                    fmt::format("dp = {}", n / tp_pp));
   } else if (dp) {
     p.dp = static_cast<int>(*dp);
+  }
+  if (std::int64_t(p.tp) * p.pp > std::numeric_limits<int>::max() / p.dp) {
+    const char* key = t.has("dp") ? "dp" : t.has("pp") ? "pp" : "tp";
+    throw t.error(key, fmt::format("tp x pp x dp = {} x {} x {} is more ranks than the simulator counts", p.tp, p.pp, p.dp),
+                  fmt::format("a product of at most {}", std::numeric_limits<int>::max()));
   }
   int world = p.world_size();
   if (world % p.ep != 0)

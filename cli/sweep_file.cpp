@@ -63,8 +63,9 @@ SweepPoint sweep_point(const SweepSpec& s, std::size_t index) {
   return p;
 }
 
-SweepSpec load_sweep(const std::string& path) {
-  TomlTable root = TomlTable::parse_file(path);
+namespace {
+
+SweepSpec read_sweep(TomlTable& root, const std::string& path) {
   SweepSpec s;
   s.file = path;
   auto schema = root.integer("schema", "1");
@@ -149,6 +150,18 @@ SweepSpec load_sweep(const std::string& path) {
   root.reject_unknown_keys();
   for (std::size_t i = 0; i < s.point_count(); ++i) validate_point(s, sweep_point(s, i));
   return s;
+}
+
+}  // namespace
+
+SweepSpec load_sweep(const std::string& path) {
+  TomlTable root = TomlTable::parse_file(path);
+  return read_sweep(root, path);
+}
+
+SweepSpec parse_sweep(std::string_view toml_text, const std::string& path) {
+  TomlTable root = TomlTable::parse_string(toml_text, path);
+  return read_sweep(root, path);
 }
 
 }  // namespace chimera

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "common/embedded_files.hpp"
 #include "common/input_error.hpp"
 #include "common/toml_reader.hpp"
@@ -19,6 +21,8 @@ void apply(TomlTable& t, ModelSpec& m, bool require_shape) {
   auto set_int = [&](const char* key, int& field, bool required, std::int64_t min, const char* valid) {
     if (auto v = t.integer(key, valid)) {
       if (*v < min) throw t.error(key, fmt::format("must be >= {} (got {})", min, *v), valid);
+      if (*v > std::numeric_limits<int>::max())
+        throw t.error(key, fmt::format("must be <= {} (got {})", std::numeric_limits<int>::max(), *v), valid);
       field = static_cast<int>(*v);
     } else if (required) {
       throw t.error(key, "missing required key (no zoo `name` given)", valid);
@@ -44,7 +48,12 @@ void apply(TomlTable& t, ModelSpec& m, bool require_shape) {
     if (*v <= 0) throw t.error("capacity_factor", "must be positive", "a number > 0, typically 1 to 2");
     m.capacity_factor = *v;
   }
-  if (m.ffn_hidden == 0) m.ffn_hidden = 4 * m.hidden;
+  if (m.ffn_hidden == 0) {
+    if (m.hidden > std::numeric_limits<int>::max() / 4)
+      throw t.error("hidden", fmt::format("{} is too large for the default MLP size 4 x hidden", m.hidden),
+                    "a smaller hidden size, or ffn_hidden");
+    m.ffn_hidden = 4 * m.hidden;
+  }
   if (m.heads % m.kv_head_count() != 0)
     throw t.error("kv_heads", fmt::format("{} key/value heads do not divide the {} heads", m.kv_head_count(), m.heads),
                   "a divisor of heads");
