@@ -38,7 +38,7 @@ for t in "$@"; do
   start=$(date +%s)
   # shellcheck disable=SC2086
   "$bin" -max_total_time="$SECONDS_PER_TARGET" -runs="$RUNS" -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$BUILD/fuzz-artifacts/$t/" ${dict:+-dict="$SRC/fuzz/$dict"} $extra \
+    -use_value_profile=1 -print_final_stats=1 -artifact_prefix="$BUILD/fuzz-artifacts/$t/" ${dict:+-dict="$SRC/fuzz/$dict"} $extra \
     "$BUILD/fuzz-corpus/$t" "$BUILD/fuzz-seeds/$t" >"$log" 2>&1
   rc=$?
   wall=$(($(date +%s) - start))
