@@ -144,6 +144,10 @@ SweepSpec read_sweep(TomlTable& root, const std::string& path) {
       add_scalar(n);
     }
     if (axis.values.empty()) throw InputError(where(path, n), axes->key_name(name), "an axis needs at least one value");
+    if (s.point_count() * axis.values.size() > kMaxSweepPoints)  // checked per axis: the product cannot overflow
+      throw InputError(where(path, n), axes->key_name(name),
+                       fmt::format("{} values make {} points", axis.values.size(), s.point_count() * axis.values.size()),
+                       fmt::format("at most {} points per sweep file (split the study)", kMaxSweepPoints));
     s.axes.push_back(std::move(axis));
   }
   if (axes) axes->reject_unknown_keys();

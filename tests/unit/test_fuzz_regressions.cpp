@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/scenario.hpp"
+#include "cli/sweep.hpp"
 #include "common/input_error.hpp"
 #include "common/text_file.hpp"
 #include "planner/metis_cluster.hpp"
@@ -97,4 +98,17 @@ TEST_CASE("fuzz regression: the 128-GPU bound of the route-per-pair generators, 
   CHECK(error("torus3d", "--k 6") == "--k: 6 is out of range (valid: an integer in [2, 5])");
   CHECK(error("dgx2", "--c 65") == "--c: 65 is out of range (valid: an integer in [1, 64])");
   CHECK(error("cluster", "--gpus-per-node 129") == "--gpus-per-node: 129 is out of range (valid: an integer in [2, 128])");
+}
+
+// A rank list "0-2147483647" built two billion ranks (and overflowed an int at its end); a sweep
+// of 800,000 points validated each one before running any. Both ran past the fuzzer's 10 s.
+TEST_CASE("fuzz regression: a rank list beyond 65535 and a sweep beyond 65536 points are errors") {
+  const std::string ranks = kInputs + "sweep-ranks-to-int-max.toml";
+  CHECK(input_error_of([&] { load_sweep(ranks); }) ==
+        ranks + ":8:9: ranks: '0-2147483647' is not a rank list (rank 2147483647 is above 65535); valid: e.g. 0-7 or 0,2,4-6");
+  // 1e-300 x 2^n <= 1e300 for n = 0 .. floor(600 log2 10) = 1993: 1994 sizes; x 20 x 20.
+  const std::string points = kInputs + "sweep-800000-points.toml";
+  CHECK(input_error_of([&] { load_sweep(points); }) ==
+        points + ":11:18: axes.reduction_cost: 20 values make 797600 points "
+                 "(valid: at most 65536 points per sweep file (split the study))");
 }
