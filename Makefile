@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BIN := $(BUILD_DIR)/chimera-sim
 
-.PHONY: all deps configure build demo test bench sanitize clean
+.PHONY: all deps configure build demo test bench sanitize fuzz-build fuzz-smoke fuzz clean
 
 all: build
 
@@ -32,8 +32,29 @@ sanitize: deps
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
+# libFuzzer targets (fuzz/README.md): clang, coverage + ASan + UBSan, in their own build folder;
+# only the libraries the targets need are built. fuzz-smoke runs each target briefly (CI);
+# fuzz runs them long: make fuzz FUZZ_TARGETS=scenario FUZZ_TIME=900 FUZZ_RUNS=1000000.
+FUZZ_DIR ?= build-fuzz
+FUZZ_TARGETS ?= scenario sweep reference_csv schedule hardware_preset metis_hostfile metis_cluster metis_profile platform_xml
+FUZZ_SMOKE_TIME ?= 20
+FUZZ_TIME ?= 900
+FUZZ_RUNS ?= 1000000
+FUZZ_NICE ?= 10
+fuzz-build:
+	@./scripts/install-deps.sh fuzz
+	@cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+	  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" -DCHIMERA_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_all
+
+fuzz-smoke: fuzz-build
+	@nice -n $(FUZZ_NICE) ./fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SMOKE_TIME) -1 $(FUZZ_TARGETS)
+
+fuzz: fuzz-build
+	@nice -n $(FUZZ_NICE) ./fuzz/run.sh $(FUZZ_DIR) $(FUZZ_TIME) $(FUZZ_RUNS) $(FUZZ_TARGETS)
+
 bench: build
 	@./$(BUILD_DIR)/bench/chimera-bench
 
 clean:
-	@rm -rf $(BUILD_DIR) $(SANITIZE_DIR)
+	@rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(FUZZ_DIR)

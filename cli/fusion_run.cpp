@@ -160,7 +160,14 @@ PreparedFusion prepare(const FusionRequest& q) {
 void validate_fusion(const FusionRequest& request) { (void)prepare(request); }
 
 nlohmann::json run_fusion(const FusionRequest& q) {
-  auto [pair, real, po, where, M, sim] = prepare(q);
+  // Named references, not a structured binding: clang 14 (the fuzz build) cannot capture one.
+  const PreparedFusion prepared = prepare(q);
+  const FusionPair& pair = prepared.pair;
+  const bool real = prepared.real;
+  const PairOptions& po = prepared.po;
+  const PairPlacement& where = prepared.where;
+  const double M = prepared.M;
+  const SimulationOptions& sim = prepared.sim;
 
   auto run_variant = [&](FusionVariant v) {
     nlohmann::json r = run_isolated([&] {

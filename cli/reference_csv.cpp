@@ -39,7 +39,11 @@ bool same_value(const std::string& a, const std::string& b) {
 }  // namespace
 
 ReferenceTimes read_reference_csv(const std::string& path, const SweepSpec& sweep, std::optional<double> clock_ghz) {
-  std::string text = read_text_file(path, "--reference");
+  return parse_reference_csv(read_text_file(path, "--reference"), path, sweep, clock_ghz);
+}
+
+ReferenceTimes parse_reference_csv(std::string_view text, const std::string& path, const SweepSpec& sweep,
+                                   std::optional<double> clock_ghz) {
   ReferenceTimes out;
   out.file = path;
   std::vector<std::string> header;
@@ -55,8 +59,8 @@ ReferenceTimes read_reference_csv(const std::string& path, const SweepSpec& swee
   int line_no = 0;
   while (pos < text.size()) {
     std::size_t nl = text.find('\n', pos);
-    std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-    pos = nl == std::string::npos ? text.size() : nl + 1;
+    std::string line(text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos));
+    pos = nl == std::string_view::npos ? text.size() : nl + 1;
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty() || line[0] == '#') continue;

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "cli/sweep.hpp"
 
@@ -27,5 +28,8 @@ struct ReferenceTimes {
 // Throws InputError (file, line, column) for a missing time column, an unknown column, a row
 // that names no point or several, a bad number.
 ReferenceTimes read_reference_csv(const std::string& path, const SweepSpec& sweep, std::optional<double> clock_ghz);
+// The same from text; `path` names it in errors.
+ReferenceTimes parse_reference_csv(std::string_view text, const std::string& path, const SweepSpec& sweep,
+                                   std::optional<double> clock_ghz);
 
 }  // namespace chimera

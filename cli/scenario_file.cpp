@@ -1,7 +1,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
+#include <limits>
 
 #include "cli/scenario.hpp"
 #include "cli/scenario_schedule.hpp"
@@ -64,11 +66,11 @@ ParallelPlan read_parallel(TomlTable& t) {
                       fmt::format("{} = {} does not divide the GPU count {}", key, value, n), divisors_of(n));
     if (dp && n % *dp != 0)
       throw t.error("dp", fmt::format("dp = {} does not divide the GPU count {}", *dp, n), divisors_of(n));
-    const int fixed = p.tp * p.sp * p.pp;
+    const std::int64_t fixed = std::int64_t(p.tp) * p.sp * p.pp;  // 64 bits: each degree may be up to 2^31 - 1
     if (n % fixed != 0)
       throw t.error("gpus", fmt::format("tp x sp x pp = {} does not divide the GPU count {}", fixed, n),
                     fmt::format("a multiple of {}", fixed));
-    p.dp = dp ? static_cast<int>(*dp) : n / fixed;
+    p.dp = dp ? static_cast<int>(*dp) : static_cast<int>(n / fixed);
     if (fixed * p.dp != n)
       throw t.error("dp", fmt::format("tp x sp x pp x dp = {} x {} x {} x {} = {} is not the GPU count {}", p.tp, p.sp,
                                       p.pp, p.dp, fixed * p.dp, n),
@@ -76,7 +78,13 @@ ParallelPlan read_parallel(TomlTable& t) {
   } else if (dp) {
     p.dp = static_cast<int>(*dp);
   }
-  if ((p.dp * p.sp) % p.ep != 0)
+  if (std::int64_t(p.tp) * p.sp * p.pp > std::numeric_limits<int>::max() / p.dp) {
+    const char* key = t.has("dp") ? "dp" : t.has("pp") ? "pp" : t.has("sp") ? "sp" : "tp";
+    throw t.error(key, fmt::format("tp x sp x pp x dp = {} x {} x {} x {} is more ranks than the simulator counts", p.tp,
+                                   p.sp, p.pp, p.dp),
+                  fmt::format("a product of at most {}", std::numeric_limits<int>::max()));
+  }
+  if ((std::int64_t(p.dp) * p.sp) % p.ep != 0)
     throw t.error("ep", fmt::format("ep = {} does not divide the dp x sp = {} x {} ranks it is laid over", p.ep, p.dp, p.sp),
                   divisors_of(p.dp * p.sp));
   return p;

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -62,8 +63,12 @@ struct SweepPoint {
 };
 
 // Reads and validates a sweep file, including every point's parameters (InputError with the
-// line of the offending value).
+// line of the offending value). At most kMaxSweepPoints points: each runs in a process of its
+// own, and validating millions of them would keep the command busy before it ran any.
+inline constexpr std::size_t kMaxSweepPoints = 65536;
 SweepSpec load_sweep(const std::string& path);
+// The same from text; `path` names it in errors and anchors its relative paths.
+SweepSpec parse_sweep(std::string_view toml_text, const std::string& path);
 SweepPoint sweep_point(const SweepSpec& s, std::size_t index);
 
 // What a kind of point needs and produces.

@@ -63,8 +63,9 @@ SweepPoint sweep_point(const SweepSpec& s, std::size_t index) {
   return p;
 }
 
-SweepSpec load_sweep(const std::string& path) {
-  TomlTable root = TomlTable::parse_file(path);
+namespace {
+
+SweepSpec read_sweep(TomlTable& root, const std::string& path) {
   SweepSpec s;
   s.file = path;
   auto schema = root.integer("schema", "1");
@@ -143,12 +144,28 @@ SweepSpec load_sweep(const std::string& path) {
       add_scalar(n);
     }
     if (axis.values.empty()) throw InputError(where(path, n), axes->key_name(name), "an axis needs at least one value");
+    if (s.point_count() * axis.values.size() > kMaxSweepPoints)  // checked per axis: the product cannot overflow
+      throw InputError(where(path, n), axes->key_name(name),
+                       fmt::format("{} values make {} points", axis.values.size(), s.point_count() * axis.values.size()),
+                       fmt::format("at most {} points per sweep file (split the study)", kMaxSweepPoints));
     s.axes.push_back(std::move(axis));
   }
   if (axes) axes->reject_unknown_keys();
   root.reject_unknown_keys();
   for (std::size_t i = 0; i < s.point_count(); ++i) validate_point(s, sweep_point(s, i));
   return s;
+}
+
+}  // namespace
+
+SweepSpec load_sweep(const std::string& path) {
+  TomlTable root = TomlTable::parse_file(path);
+  return read_sweep(root, path);
+}
+
+SweepSpec parse_sweep(std::string_view toml_text, const std::string& path) {
+  TomlTable root = TomlTable::parse_string(toml_text, path);
+  return read_sweep(root, path);
 }
 
 }  // namespace chimera

@@ -250,10 +250,12 @@ TomlTable TomlTable::require_table(std::string_view key, std::string_view valid)
   throw error(key, "missing required table", std::string(valid));
 }
 
-std::optional<std::int64_t> TomlTable::positive_integer(std::string_view key, std::int64_t min) {
+std::optional<std::int64_t> TomlTable::positive_integer(std::string_view key, std::int64_t min, std::int64_t max) {
   auto v = integer(key, fmt::format("an integer >= {}", min));
   if (v && *v < min)
     throw error(key, fmt::format("must be >= {} (got {})", min, *v), fmt::format("an integer >= {}", min));
+  if (v && *v > max)
+    throw error(key, fmt::format("must be <= {} (got {})", max, *v), fmt::format("an integer from {} to {}", min, max));
   return v;
 }
 

@@ -4,6 +4,7 @@
 // defaults. Errors carry file, line, column and the dotted key name.
 #include <toml++/toml.h>
 
+#include <limits>
 #include <memory>
 #include <optional>
 #include <set>
@@ -49,8 +50,9 @@ class TomlTable {
   std::string require_string(std::string_view key, std::string_view valid);
   TomlTable require_table(std::string_view key, std::string_view valid);
 
-  // Integer >= min (default 1).
-  std::optional<std::int64_t> positive_integer(std::string_view key, std::int64_t min = 1);
+  // Integer in [min, max] (default: 1 to the largest int, so that callers may narrow it).
+  std::optional<std::int64_t> positive_integer(std::string_view key, std::int64_t min = 1,
+                                               std::int64_t max = std::numeric_limits<int>::max());
 
   // Marks a key as known without reading it (e.g. read through the raw node elsewhere).
   void mark_known(std::string_view key);

@@ -130,6 +130,7 @@ std::vector<int> parse_rank_list(std::string_view text) {
     int v = 0;
     auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
     if (ec != std::errc() || ptr != t.data() + t.size() || v < 0) throw bad("not a rank number");
+    if (v > kMaxRankNumber) throw bad(fmt::format("rank {} is above {}", v, kMaxRankNumber));
     return v;
   };
   if (s.empty()) throw bad("empty");

@@ -25,7 +25,10 @@ double parse_duration(std::string_view text);
 // "A,B,C" -> {A, B, C}.
 std::vector<double> parse_byte_sweep(std::string_view text);
 
-// "0-7" -> 0..7; "0,2,4-6" -> 0,2,4,5,6. Duplicates are an error.
+// "0-7" -> 0..7; "0,2,4-6" -> 0,2,4,5,6. Duplicates are an error, and so are numbers above
+// kMaxRankNumber: the largest generated platform has 65,536 GPUs (platforms/ cluster), and
+// "0-2147483647" would otherwise be two billion ranks.
+inline constexpr int kMaxRankNumber = 65535;
 std::vector<int> parse_rank_list(std::string_view text);
 
 // "4x2" -> {4, 2}: positive dimensions joined by x. Throws std::invalid_argument.

@@ -90,7 +90,7 @@ std::vector<NodeSpec> parse_cluster_file(std::string_view text, const std::strin
   nlohmann::ordered_json doc;
   try {
     doc = nlohmann::ordered_json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number beyond a double
     throw InputError({path}, "cluster file", fmt::format("not valid JSON: {}", e.what()));
   }
   const std::string kValid = "an object {ADDRESS: {instance_type, inter_bandwidth, intra_bandwidth, memory}}";

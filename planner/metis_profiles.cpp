@@ -123,6 +123,27 @@ void ProfileSet::rebuild_table() {
   }
 }
 
+Profile parse_profile(std::string_view json_text, const std::string& name, const std::string& path, int layers) {
+  std::string type;
+  int tp = 0, bs = 0;
+  if (!parse_profile_name(name, type, tp, bs))
+    throw InputError({path}, name, "not a profile file name", "DeviceType.<TYPE>_tp<N>_bs<N>.json");
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(json_text);
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number beyond a double
+    throw InputError({path}, "profile", fmt::format("not valid JSON: {}", e.what()));
+  }
+  // One field at a time, so the first missing field is the one reported.
+  auto lc = numbers(doc, {"execution_time", "layer_compute_total_ms"}, path, layers);
+  double fb = number(doc, {"execution_time", "forward_backward_time_ms"}, path);
+  double optimizer = number(doc, {"execution_time", "optimizer_time_ms"}, path);
+  double batch_gen = number(doc, {"execution_time", "batch_generator_time_ms"}, path);
+  auto mem = numbers(doc, {"execution_memory", "layer_memory_total_mb"}, path, layers);
+  auto params = numbers(doc, {"model", "parameters", "parameters_per_layer_bytes"}, path, layers);
+  return make_profile(name, type, tp, bs, std::move(lc), fb, std::move(mem), optimizer, batch_gen, std::move(params));
+}
+
 ProfileSet load_profiles(const std::string& dir, int layers) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -144,20 +165,7 @@ ProfileSet load_profiles(const std::string& dir, int layers) {
       throw InputError({dir}, name, "unexpected file in the profile directory",
                        "only DeviceType.<TYPE>_tp<N>_bs<N>.json files");
     std::string path = (fs::path(dir) / name).string();
-    nlohmann::json doc;
-    try {
-      doc = nlohmann::json::parse(read_text_file(path, "profile"));
-    } catch (const nlohmann::json::parse_error& e) {
-      throw InputError({path}, "profile", fmt::format("not valid JSON: {}", e.what()));
-    }
-    // One field at a time, so the first missing field is the one reported.
-    auto lc = numbers(doc, {"execution_time", "layer_compute_total_ms"}, path, layers);
-    double fb = number(doc, {"execution_time", "forward_backward_time_ms"}, path);
-    double optimizer = number(doc, {"execution_time", "optimizer_time_ms"}, path);
-    double batch_gen = number(doc, {"execution_time", "batch_generator_time_ms"}, path);
-    auto mem = numbers(doc, {"execution_memory", "layer_memory_total_mb"}, path, layers);
-    auto params = numbers(doc, {"model", "parameters", "parameters_per_layer_bytes"}, path, layers);
-    set.add(make_profile(name, type, tp, bs, std::move(lc), fb, std::move(mem), optimizer, batch_gen, std::move(params)));
+    set.add(parse_profile(read_text_file(path, "profile"), name, path, layers));
   }
   if (set.size() == 0)
     throw InputError({dir}, "--profiles", "no profile files", "DeviceType.<TYPE>_tp<N>_bs<N>.json files");

@@ -56,6 +56,10 @@ class ProfileSet {
   int max_tp_ = 0, max_bs_ = 0;
 };
 
+// One profile's JSON text; `name` is its file name (it gives type, tp and bs), `path` names it in
+// errors. Each layer list must have `layers` entries. Throws InputError.
+Profile parse_profile(std::string_view json_text, const std::string& name, const std::string& path, int layers);
+
 // Every DeviceType.*.json of `dir`; each must have `layers` entries per layer list.
 ProfileSet load_profiles(const std::string& dir, int layers);
 

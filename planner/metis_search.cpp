@@ -210,7 +210,8 @@ SearchResult search_plans(const Cluster& cluster, const ProfileSet& profiles, co
       tally.sequence_index = static_cast<int>(si);
       tally.num_stages_label = label;
       tally.mislabelled = label != S;
-      for_each_device_group(N, S, options.min_group_scale_variance, [&](const std::vector<int>& sizes) {
+      // label = label: clang 14 (the fuzz build) cannot capture a structured binding.
+      for_each_device_group(N, S, options.min_group_scale_variance, [&, label = label](const std::vector<int>& sizes) {
         group.set(layouts[si], sizes, label, cluster);
         for (int M : micro_batches) {
           group.M = M;

@@ -68,7 +68,8 @@ const char* param_type_name(ParamType t) {
 GeneratorArgs::GeneratorArgs(std::string kind, std::vector<ParamSpec> specs, std::map<std::string, RawValue> given)
     : kind_(std::move(kind)), specs_(std::move(specs)), given_(std::move(given)) {
   for (const auto& [key, raw] : given_) {
-    auto it = std::find_if(specs_.begin(), specs_.end(), [&](const ParamSpec& s) { return s.key == key; });
+    // An init-capture: clang 14 (the fuzz build) cannot capture a structured binding.
+    auto it = std::find_if(specs_.begin(), specs_.end(), [&key = key](const ParamSpec& s) { return s.key == key; });
     if (it == specs_.end()) {
       std::string known;
       for (const auto& s : specs_) {

@@ -27,4 +27,11 @@ std::vector<std::string> nvlink_preset_names();
 // True when `name` is a built-in compute preset (so a generator may mark hosts with it).
 bool is_compute_preset(const std::string& name);
 
+// Generators that write a route for every pair of GPUs (nvswitch, pcie, mesh2d, torus2d,
+// torus3d, dgx2) take at most this many GPUs. Measured (fuzz/README.md): 128 GPUs are at most
+// 16,256 routes, written in about a second; 256 took 3 to 7 s and up to 24 MB; a 32 x 32 mesh
+// ran out of 4 GB after two minutes. A larger machine is a cluster of such nodes (kind =
+// "cluster") or a SimGrid <cluster> (kind = "star", "dragonfly").
+inline constexpr int kMaxRoutedGpus = 128;
+
 }  // namespace chimera

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "common/toml_reader.hpp"
 #include "platforms/cluster_generator.hpp"
 #include "platforms/dragonfly_generator.hpp"
@@ -88,7 +90,7 @@ void read_contention(const GeneratorArgs& a, int gpus, NvswitchParams& p) {
 
 NvswitchParams nvswitch_params(const GeneratorArgs& a, const std::string& gpus_key, std::string& derived) {
   NvswitchParams p;
-  p.gpus = a.integer(gpus_key, 2);
+  p.gpus = a.integer(gpus_key, 2, kMaxRoutedGpus);
   p.preset = a.choice("preset");
   const NvlinkPreset* preset = find_nvlink_preset(p.preset);
   p.port_bandwidth_Bps = a.given("port_bandwidth") ? a.bandwidth("port_bandwidth") : preset->port_bandwidth_Bps;
@@ -117,7 +119,7 @@ GeneratedPlatform gen_nvswitch(const GeneratorArgs& a) {
 // ---- pcie -------------------------------------------------------------------------------
 GeneratedPlatform gen_pcie(const GeneratorArgs& a) {
   PcieParams p;
-  p.gpus = a.integer("gpus", 1);
+  p.gpus = a.integer("gpus", 1, kMaxRoutedGpus);
   p.sockets = a.integer("sockets", 1, 2);
   if (p.gpus % p.sockets != 0)
     throw a.error("sockets", fmt::format("{} sockets do not split {} GPUs evenly", p.sockets, p.gpus), "1 or 2");
@@ -146,6 +148,14 @@ GeneratedPlatform gen_pcie(const GeneratorArgs& a) {
 }
 
 // ---- mesh / torus / dgx2 ------------------------------------------------------------------
+// The largest k whose k^2 (k^3) GPUs a generator may route (kMaxRoutedGpus).
+int max_grid_k(GridShape shape) {
+  const int dims = shape == GridShape::torus3d ? 3 : 2;
+  int k = 2;
+  while (std::pow(k + 1, dims) <= kMaxRoutedGpus) ++k;
+  return k;
+}
+
 std::vector<ParamSpec> channel_specs() {
   return {{"link_bandwidth", T::bandwidth, "50GBps", "bandwidth of every channel per direction"},
           {"link_latency", T::duration, "100ns", "latency of a router-to-router (or endpoint) channel"}};
@@ -154,7 +164,7 @@ std::vector<ParamSpec> channel_specs() {
 GeneratedPlatform gen_grid(const GeneratorArgs& a, GridShape shape) {
   GridParams p;
   p.shape = shape;
-  p.k = a.integer("k", 2, shape == GridShape::torus3d ? 16 : 64);
+  p.k = a.integer("k", 2, max_grid_k(shape));
   p.link_bandwidth_Bps = a.bandwidth("link_bandwidth");
   p.link_latency_s = a.duration("link_latency");
   p.injection_latency_s = a.duration("injection_latency");
@@ -169,7 +179,7 @@ GeneratedPlatform gen_grid(const GeneratorArgs& a, GridShape shape) {
 
 GeneratedPlatform gen_dgx2(const GeneratorArgs& a) {
   Dgx2Params p;
-  p.c = a.integer("c", 1, 1024);
+  p.c = a.integer("c", 1, kMaxRoutedGpus / 2);
   p.link_bandwidth_Bps = a.bandwidth("link_bandwidth");
   p.link_latency_s = a.duration("link_latency");
   p.host_preset = host_preset(a, "");
@@ -186,7 +196,7 @@ GeneratedPlatform gen_cluster(const GeneratorArgs& a) {
   std::string derived;
   p.nodes = a.integer("nodes", 1);
   p.node = a.choice("node") == "nvswitch" ? ClusterNode::nvswitch : ClusterNode::pcie;
-  const int gpus = a.integer("gpus_per_node", p.node == ClusterNode::nvswitch ? 2 : 1);
+  const int gpus = a.integer("gpus_per_node", p.node == ClusterNode::nvswitch ? 2 : 1, kMaxRoutedGpus);
   if (p.node == ClusterNode::nvswitch) {
     p.nvswitch = nvswitch_params(a, "gpus_per_node", derived);
     for (const char* k : {"p2p", "sockets"})
@@ -263,7 +273,7 @@ std::vector<GeneratorKind> make_kinds() {
                 {"port_latency", T::duration, "0.5us", "port latency"}},
                gen_star});
 
-  std::vector<ParamSpec> nv = {{"gpus", T::integer, "8", "number of GPUs"},
+  std::vector<ParamSpec> nv = {{"gpus", T::integer, "8", "number of GPUs (at most 128: a route per GPU pair)"},
                                {"preset", T::choice, "a100", "NVLink preset: per-GPU bandwidth", nvlink_preset_names()},
                                {"port_bandwidth", T::bandwidth, "", "per-GPU NVLink bandwidth per direction (default: preset)"},
                                {"port_latency", T::duration, "0.5us", "latency of a GPU port (a route crosses two)"}};
@@ -275,7 +285,7 @@ std::vector<GeneratorKind> make_kinds() {
   k.push_back({"nvswitch", "an NVSwitch board: n GPUs, split-duplex NVLink ports, port contention", nv, gen_nvswitch});
 
   k.push_back({"pcie", "a PCIe server: sockets, root ports or PCIe switches, inter-socket link, optional no-P2P",
-               {{"gpus", T::integer, "8", "number of GPUs"},
+               {{"gpus", T::integer, "8", "number of GPUs (at most 128: a route per GPU pair)"},
                 {"sockets", T::integer, "2", "CPU sockets (1 or 2); GPUs split evenly"},
                 {"gpus_per_switch", T::integer, "0", "GPUs behind each PCIe switch (0: each on its own root port)"},
                 {"p2p", T::boolean, "true", "peer-to-peer over PCIe; --no-p2p stages through host memory"},
@@ -298,7 +308,7 @@ std::vector<GeneratorKind> make_kinds() {
   for (GridKind g : {GridKind{"mesh2d", GridShape::mesh2d, "5", "2-D mesh of k x k routers, one GPU each"},
                      GridKind{"torus2d", GridShape::torus2d, "4", "2-D torus of k x k routers, one GPU each"},
                      GridKind{"torus3d", GridShape::torus3d, "2", "3-D torus of k x k x k routers, one GPU each"}}) {
-    std::vector<ParamSpec> s = {{"k", T::integer, g.k, "routers per dimension"}};
+    std::vector<ParamSpec> s = {{"k", T::integer, g.k, "routers per dimension (at most 128 GPUs: a route per GPU pair)"}};
     for (auto& c : channel_specs()) s.push_back(c);
     s.push_back({"injection_latency", T::duration, "1ns", "latency of a GPU's injection/ejection channel"});
     s.push_back(host_preset_spec(""));
@@ -308,7 +318,7 @@ std::vector<GeneratorKind> make_kinds() {
     k.push_back({g.name, g.summary, s, [shape](const GeneratorArgs& a) { return gen_grid(a, shape); }});
   }
 
-  std::vector<ParamSpec> d = {{"c", T::integer, "8", "endpoints per switch"}};
+  std::vector<ParamSpec> d = {{"c", T::integer, "8", "endpoints per switch (at most 64: a route per GPU pair)"}};
   for (auto& c : channel_specs()) d.push_back(c);
   d.push_back(host_preset_spec(""));
   d.push_back(efficiency_spec());
@@ -317,7 +327,7 @@ std::vector<GeneratorKind> make_kinds() {
 
   std::vector<ParamSpec> c = {{"nodes", T::integer, "16", "number of nodes"},
                               {"node", T::choice, "nvswitch", "node kind", {"nvswitch", "pcie"}},
-                              {"gpus_per_node", T::integer, "8", "GPUs per node"},
+                              {"gpus_per_node", T::integer, "8", "GPUs per node (at most 128: a route per GPU pair)"},
                               {"preset", T::choice, "h100", "NVLink preset of nvswitch nodes", nvlink_preset_names()},
                               {"port_bandwidth", T::bandwidth, "", "NVLink bandwidth per direction (default: preset)"},
                               {"port_latency", T::duration, "0.5us", "NVLink port latency"}};

@@ -7,6 +7,13 @@ PACKAGES="g++ cmake make pkg-config
 libsimgrid-dev libboost-graph-dev libtomlplusplus-dev doctest-dev libbenchmark-dev
 libcli11-dev libfmt-dev nlohmann-json3-dev libns3-dev python3-matplotlib"
 
+# `install-deps.sh fuzz` (make fuzz-build) also installs clang and its runtime (libFuzzer,
+# sanitizers); `make test` and `make demo` need neither.
+FUZZ_PACKAGES="clang libclang-rt-14-dev"
+if [ "${1:-}" = fuzz ]; then
+  PACKAGES="$PACKAGES $FUZZ_PACKAGES"
+fi
+
 missing=""
 for p in $PACKAGES; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "common/embedded_files.hpp"
 #include "common/input_error.hpp"
 #include "common/toml_reader.hpp"
@@ -19,6 +21,8 @@ void apply(TomlTable& t, ModelSpec& m, bool require_shape) {
   auto set_int = [&](const char* key, int& field, bool required, std::int64_t min, const char* valid) {
     if (auto v = t.integer(key, valid)) {
       if (*v < min) throw t.error(key, fmt::format("must be >= {} (got {})", min, *v), valid);
+      if (*v > std::numeric_limits<int>::max())
+        throw t.error(key, fmt::format("must be <= {} (got {})", std::numeric_limits<int>::max(), *v), valid);
       field = static_cast<int>(*v);
     } else if (required) {
       throw t.error(key, "missing required key (no zoo `name` given)", valid);
@@ -55,7 +59,12 @@ void apply(TomlTable& t, ModelSpec& m, bool require_shape) {
   set_int("shared_experts", m.shared_experts, false, 0, "experts every token uses, >= 0");
   set_int("moe_layer_frequency", m.moe_layer_frequency, false, 1, "every n-th layer is MoE, >= 1");
   set_int("first_dense_layers", m.first_dense_layers, false, 0, "leading dense layers, >= 0");
-  if (m.ffn_hidden == 0) m.ffn_hidden = 4 * m.hidden;
+  if (m.ffn_hidden == 0) {
+    if (m.hidden > std::numeric_limits<int>::max() / 4)
+      throw t.error("hidden", fmt::format("{} is too large for the default MLP size 4 x hidden", m.hidden),
+                    "a smaller hidden size, or ffn_hidden");
+    m.ffn_hidden = 4 * m.hidden;
+  }
   if (m.experts == 0)
     for (const char* key : {"expert_ffn_hidden", "shared_experts", "moe_layer_frequency", "first_dense_layers"})
       if (t.has(key)) throw t.error(key, "an MoE setting for a dense model (experts = 0)", "set experts > 0, or drop it");
