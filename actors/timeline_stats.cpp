@@ -51,10 +51,37 @@ std::vector<RankTimeStats> rank_time_stats(const std::vector<Program>& programs,
       if (op.kind == OpKind::send)
         send_starts[{static_cast<int>(rank), programs[rank].peer(op), op.effective_channel()}].push_back(r.timings[rank][i].start_s);
     }
+  // Entry times of each collective instance: the k-th collective of a rank with the same kind,
+  // channel and participants (group and targets) is the k-th of every participant, and no data
+  // moves for a rank before the last participant has entered it (the engine's transfers
+  // rendezvous with their peers).
+  using Instance = std::tuple<int, int, std::vector<int>>;
+  auto instance_of = [&](std::size_t rank, const Op& op) {
+    std::vector<int> members = programs[rank].group(op).ranks;
+    if (const Group* t = programs[rank].targets(op)) members.insert(members.end(), t->ranks.begin(), t->ranks.end());
+    std::sort(members.begin(), members.end());
+    members.erase(std::unique(members.begin(), members.end()), members.end());
+    return Instance{static_cast<int>(op.collective), op.effective_channel(), std::move(members)};
+  };
+  std::map<Instance, std::vector<double>> last_entry;  // [k]: the latest entry of the k-th instance
+  {
+    std::map<std::pair<Instance, int>, std::size_t> seen;
+    for (std::size_t rank = 0; rank < programs.size(); ++rank)
+      for (std::size_t i = 0; i < programs[rank].ops().size(); ++i) {
+        const Op& op = programs[rank].ops()[i];
+        if (op.kind != OpKind::collective) continue;
+        Instance key = instance_of(rank, op);
+        const std::size_t k = seen[{key, static_cast<int>(rank)}]++;
+        std::vector<double>& entries = last_entry[std::move(key)];
+        if (entries.size() <= k) entries.resize(k + 1, 0.0);
+        entries[k] = std::max(entries[k], r.timings[rank][i].start_s);
+      }
+  }
   std::vector<RankTimeStats> out(programs.size());
   for (std::size_t rank = 0; rank < programs.size(); ++rank) {
     std::vector<Interval> compute, comm, moving, waiting;
     std::map<Channel, std::size_t> received;
+    std::map<Instance, std::size_t> entered;
     RankTimeStats& s = out[rank];
     for (std::size_t i = 0; i < programs[rank].ops().size(); ++i) {
       const Op& op = programs[rank].ops()[i];
@@ -72,6 +99,10 @@ std::vector<RankTimeStats> rank_time_stats(const std::vector<Program>& programs,
         const std::size_t k = received[c]++;
         if (it != send_starts.end() && k < it->second.size())
           data_from = std::clamp(it->second[k], t.start_s, t.end_s);
+      } else if (op.kind == OpKind::collective) {
+        Instance key = instance_of(rank, op);
+        const std::size_t k = entered[key]++;
+        data_from = std::clamp(last_entry.at(key)[k], t.start_s, t.end_s);
       }
       waiting.push_back({t.start_s, data_from});
       moving.push_back({data_from, t.end_s});

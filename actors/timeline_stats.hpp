@@ -12,9 +12,10 @@ struct RankTimeStats {
   double compute_busy_s = 0;   // union of compute-stream intervals
   double comm_busy_s = 0;      // union of communication intervals (any stream)
   double exposed_comm_s = 0;   // communication while no compute runs
-  // The part of exposed_comm_s in which the rank only waits in receives whose matching send has
-  // not started (the peer is still computing: pipeline fill, a slower stage), no data moving
-  // for it. Collectives count as moving data throughout.
+  // The part of exposed_comm_s in which the rank only waits for a peer, no data moving for it:
+  // in a receive whose matching send has not started, or in a collective (or fused many-to-many
+  // send) that some participant has not entered yet (the peer is still computing: pipeline
+  // fill, a slower stage or replica).
   double peer_wait_s = 0;
   double idle_s = 0;           // neither
   double finish_s = 0;         // end of this rank's last op

@@ -74,6 +74,7 @@ nlohmann::json provenance(const Scenario& s, const std::string& compute_descript
                         {"global_batch", s.global_batch},
                         {"gpus", s.ranks()}}},
           {"fusion", s.fusion.describe()},
+          {"fusion_variant", s.fusion.empty() ? "none" : s.fusion_baseline ? "baseline" : "fused"},
           {"memory", {{"zero_stage", s.memory.zero_stage},
                       {"recompute", to_string(s.memory.recompute)},
                       {"flash_attention", s.memory.flash_attention}}}};
@@ -183,6 +184,10 @@ std::string report_text(const nlohmann::json& r) {
                      par["pp"].get<int>(), par["dp"].get<int>(), par["sp"].get<int>(), par["ep"].get<int>(),
                      par["micro_batches"].get<int>(), par["gpus"].get<int>(), in["workload"].get<std::string>(),
                      par.value("sequence_parallel", false) ? ", sequence parallel: reduce-scatter + all-gather, 1/tp stage boundaries" : "");
+  if (in.value("fusion", "none") != "none")
+    out += fmt::format("  fusion     {} ({})\n", in["fusion"].get<std::string>(),
+                       in.value("fusion_variant", "fused") == "baseline" ? "baseline: the research's unfused communication"
+                                                                          : "fused communication");
   if (in.contains("schedule") && !in["schedule"].is_null())
     out += fmt::format("  schedule   {}\n", in["schedule"].get<std::string>());
   out += fmt::format("  platform   {}\n", in["platform"].get<std::string>());

@@ -74,6 +74,10 @@ struct Scenario {
   ContextParallelKind sp_kind = ContextParallelKind::ring;  // [parallel] sp_kind
   int global_batch = 0;                                     // sequences per iteration: dp x micro_batches x micro_batch
   FusionSet fusion;                                         // [fusion] pairs
+  // [fusion] variant = "baseline": the pairs are checked against the plan as for "fused" but
+  // run with the research's baseline communication, so one sweep compares the two on one plan.
+  bool fusion_baseline = false;
+  FusionSet applied_fusion() const { return fusion_baseline ? FusionSet{} : fusion; }
   MemorySpec memory;
   PlatformSpec platform;
   NetworkSettings network;

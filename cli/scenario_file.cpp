@@ -294,9 +294,22 @@ void read_memory(TomlTable& t, Scenario& s) {
 
 // [fusion] pairs: each pair's two dimensions must be in the plan.
 void read_fusion(TomlTable& t, const TomlTable& parallel, Scenario& s) {
-  auto pairs = t.string_array("pairs", kFusionPairChoices);
+  // One pair may be written as a string (pairs = "tp+pp"), which is what a sweep axis can set.
+  const toml::node* raw_pairs = t.raw("pairs");
+  std::optional<std::vector<std::string>> pairs;
+  if (raw_pairs && raw_pairs->is_string()) {
+    t.mark_known("pairs");
+    pairs = std::vector<std::string>{*raw_pairs->value<std::string>()};
+  } else {
+    pairs = t.string_array("pairs", kFusionPairChoices);
+  }
+  auto variant = t.string("variant", "\"fused\" or \"baseline\"");
   t.reject_unknown_keys();
+  if (variant && *variant != "fused" && *variant != "baseline")
+    throw t.error("variant", fmt::format("unknown variant '{}'", *variant), "\"fused\" or \"baseline\"");
+  if (variant && !pairs) throw t.error("variant", "a variant of no fusion pairs", "set pairs = [...] too, or drop it");
   if (!pairs) return;
+  s.fusion_baseline = variant && *variant == "baseline";
   const ParallelPlan& p = s.parallel;
   const bool moe = s.model.moe() && p.ep > 1;
   bool sp = p.sequence_parallel;

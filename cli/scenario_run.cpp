@@ -34,8 +34,8 @@ class CostModels {
 StepOptions step_options(const Scenario& s) {
   StepOptions o;
   o.sequence_parallel = s.parallel.sequence_parallel && s.parallel.tp > 1;
-  o.fusion = s.fusion;
-  if (s.fusion.has(FusionPair::tp_sp)) o.sequence_parallel = true;
+  o.fusion = s.applied_fusion();
+  if (o.fusion.has(FusionPair::tp_sp)) o.sequence_parallel = true;
   o.cp_kind = s.sp_kind;
   o.flash_attention = s.memory.flash_attention;
   o.recompute = s.memory.recompute;

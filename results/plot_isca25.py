@@ -4,8 +4,9 @@
     /usr/bin/python3 results/plot_isca25.py            # all figures present
     /usr/bin/python3 results/plot_isca25.py --markdown # also print the speedup tables
 
-Reads results/isca25/{synthetic,forward,backward,backward-pipeline,scaling,realmachine,iteration}.csv (written by
-`chimera-sim sweep scenarios/isca25/<name>.toml`), writes the PNGs next to them.
+Reads results/isca25/{synthetic,forward,backward,backward-pipeline,scaling,realmachine,iteration,
+iteration-schedules}.csv (written by `chimera-sim sweep scenarios/isca25/<sweep>.toml`), writes the
+PNGs next to them.
 """
 import csv
 import math
@@ -168,8 +169,8 @@ def realmachine(markdown):
                        ["machine"] + [p.upper() for p in PAIRS], rows_out)
 
 
-def iteration(markdown):
-    data = rows("iteration")
+def iteration_schedules(markdown):
+    data = rows("iteration-schedules")
     if not data:
         return
     interconnects = list(dict.fromkeys(r["interconnect"] for r in data))
@@ -182,9 +183,9 @@ def iteration(markdown):
     ax.legend(fontsize=8)
     fig.suptitle("GPT-2 medium training iteration (TP 2 x pipeline), baseline vs fused TP communication")
     fig.tight_layout()
-    fig.savefig(os.path.join(HERE, "iteration.png"), dpi=110)
+    fig.savefig(os.path.join(HERE, "iteration-schedules.png"), dpi=110)
     if markdown:
-        print("\n### Training iteration: baseline -> fused (ms); mean compute busy and exposed communication per rank\n")
+        print("\n### Training iteration under four schedules: baseline -> fused (ms); mean compute busy and exposed communication per rank\n")
         print("| interconnect | schedule | iteration | speedup | compute busy | exposed comm | of which waiting | peak memory (GiB) |")
         print("|---|---|---|---|---|---|---|---|")
         ms = lambda r, k: float(r[k]) * 1e3
@@ -199,6 +200,41 @@ def iteration(markdown):
                       f"{float(b['peak_memory_bytes']) / 2**30:.2f} -> {float(f['peak_memory_bytes']) / 2**30:.2f} |")
 
 
+def iteration(markdown):
+    """The six pairs in training iterations: speedup per case and interconnect, and where it comes from."""
+    data = rows("iteration")
+    if not data:
+        return
+    interconnects = list(dict.fromkeys(r["interconnect"] for r in data))
+    cases = list(dict.fromkeys(r["case"] for r in data))
+    by = {(r["interconnect"], r["case"], r["fusion.variant"]): r for r in data}
+    ms = lambda r, k: float(r[k]) * 1e3
+    network = lambda r: ms(r, "mean_exposed_comm_s") - ms(r, "mean_peer_wait_s")
+    fig, ax = plt.subplots(figsize=(14, 4.5))
+    speedup_bars(ax, cases,
+                 {ic: [float(by[(ic, c, "baseline")]["iteration_time_s"]) / float(by[(ic, c, "fused")]["iteration_time_s"])
+                       for c in cases] for ic in interconnects})
+    ax.tick_params(axis="x", labelrotation=60, labelsize=7)
+    ax.set_ylim(0.95, None)
+    ax.legend(fontsize=7, ncol=3)
+    fig.suptitle("The six fusion pairs in training iterations (8 GPUs, 1F1B, 8 micro-batches): speedup baseline / fused")
+    fig.tight_layout()
+    fig.savefig(os.path.join(HERE, "iteration.png"), dpi=110)
+    if markdown:
+        print("\n### The six pairs in training iterations: baseline -> fused; where the time went (ms, per-rank means)\n")
+        print("| case | interconnect | iteration (ms) | speedup | compute busy | network (exposed, not waiting) | waiting for peers | bytes sent (GiB) |")
+        print("|---|---|---|---|---|---|---|---|")
+        for c in cases:
+            for ic in interconnects:
+                b, f = by[(ic, c, "baseline")], by[(ic, c, "fused")]
+                print(f"| {c} | {ic} | {ms(b, 'iteration_time_s'):.1f} -> {ms(f, 'iteration_time_s'):.1f} | "
+                      f"{float(b['iteration_time_s']) / float(f['iteration_time_s']):.3f} | "
+                      f"{ms(b, 'mean_compute_busy_s'):.1f} -> {ms(f, 'mean_compute_busy_s'):.1f} | "
+                      f"{network(b):.1f} -> {network(f):.1f} | "
+                      f"{ms(b, 'mean_peer_wait_s'):.1f} -> {ms(f, 'mean_peer_wait_s'):.1f} | "
+                      f"{float(b['bytes_sent']) / 2**30:.2f} -> {float(f['bytes_sent']) / 2**30:.2f} |")
+
+
 def main():
     markdown = "--markdown" in sys.argv
     synthetic(markdown)
@@ -208,6 +244,7 @@ def main():
     e2e("scaling", "Forward, 64-device interconnects (scaling)", markdown)
     realmachine(markdown)
     iteration(markdown)
+    iteration_schedules(markdown)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ BIN=${1:-build/chimera-sim}
 [ $# -gt 0 ] && shift
 SWEEPS=${*:-"scenarios/isca25/synthetic.toml scenarios/isca25/e2e-forward.toml scenarios/isca25/e2e-backward.toml
 scenarios/isca25/e2e-backward-pipeline.toml scenarios/isca25/e2e-scaling.toml scenarios/isca25/realmachine.toml
-scenarios/isca25/e2e-iteration.toml scenarios/sc21/bert48.toml scenarios/sc21/gpt2.toml"}
+scenarios/isca25/e2e-iteration.toml scenarios/isca25/e2e-iteration-pairs.toml scenarios/sc21/bert48.toml scenarios/sc21/gpt2.toml"}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 status=0

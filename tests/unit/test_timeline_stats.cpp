@@ -62,6 +62,32 @@ TEST_CASE("exposed communication split: waiting for the peer's send versus data 
   auto s = rank_time_stats({sender, receiver}, r);
   CHECK(s[1].exposed_comm_s == approx(6));
   CHECK(s[1].peer_wait_s == approx(4));
-  CHECK(s[0].peer_wait_s == approx(0));  // sends and collectives move data throughout
+  CHECK(s[0].peer_wait_s == approx(0));  // a send moves data once it starts
   CHECK(s[0].exposed_comm_s == approx(2));
+}
+
+// Two ranks all-reduce twice. Rank 0 enters the first at 1 s, rank 1 computes until 3 s and
+// enters then: rank 0 waits 2 s of the first all-reduce's 3 s, rank 1 none. Both enter the
+// second at 5 s: no waiting.
+TEST_CASE("exposed communication split: waiting in a collective for its last participant") {
+  std::vector<Program> p(2);
+  for (int rank = 0; rank < 2; ++rank) p[rank].rank = rank;
+  auto pair = make_group({0, 1});
+  Op ar;
+  ar.kind = OpKind::collective, ar.stream = kCollectiveStream;
+  Op c;
+  c.kind = OpKind::compute;
+  for (int rank = 0; rank < 2; ++rank) {
+    ar.group = p[rank].bind(pair);
+    if (rank == 1) p[rank].add(c);
+    p[rank].add(ar);
+    p[rank].add(ar);
+  }
+  SimulationResult r;
+  r.makespan_s = 7;
+  r.timings = {{{1, 4}, {5, 7}}, {{0, 3}, {3, 4}, {5, 7}}};
+  auto s = rank_time_stats(p, r);
+  CHECK(s[0].exposed_comm_s == approx(5));
+  CHECK(s[0].peer_wait_s == approx(2));
+  CHECK(s[1].peer_wait_s == approx(0));
 }
