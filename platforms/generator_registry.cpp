@@ -211,6 +211,7 @@ GeneratedPlatform gen_dgx2(const GeneratorArgs& a) {
   p.host_preset = host_preset(a, "");
   p.payload_efficiency = a.fraction("payload_efficiency");
   p.ns3 = a.flag("ns3");
+  p.algorithm = a.choice("collective_algorithm");
   check_ns3(a, p.payload_efficiency != 1.0, "ns-3 models packet headers itself: drop payload_efficiency");
   std::string what = fmt::format("two switches of {} endpoints joined by {} parallel links ({} GPUs)", p.c, p.c, 2 * p.c);
   return finish(a, dgx2_platform_xml(p, comment(a, what)));
@@ -362,6 +363,9 @@ std::vector<GeneratorKind> make_kinds() {
   d.push_back(host_preset_spec(""));
   d.push_back(efficiency_spec());
   d.push_back(ns3_spec());
+  d.push_back({"collective_algorithm", T::choice, "halving-doubling-serial",
+               "what auto runs: the research's serial halving-doubling, or the concurrent one",
+               {"halving-doubling-serial", "halving-doubling"}});
   k.push_back({"dgx2", "two switches of c endpoints joined by c parallel links (the research's A100 network)", d, gen_dgx2});
 
   std::vector<ParamSpec> c = {{"nodes", T::integer, "16", "number of nodes"},

@@ -16,6 +16,9 @@ gen isca25/mesh2d-8x8.xml      mesh2d  --k 8   # dojo_scaling
 gen isca25/torus2d-8x8.xml     torus2d --k 8   # tpuv3_scaling
 gen isca25/torus3d-4x4x4.xml   torus3d --k 4   # tpuv4_scaling
 gen isca25/dgx2-2x32.xml       dgx2    --c 32  # a100_scaling
+# the improved (concurrent) halving-doubling beside the research's serial one
+gen isca25/dgx2-2x8-concurrent.xml  dgx2 --c 8  --collective-algorithm halving-doubling
+gen isca25/dgx2-2x32-concurrent.xml dgx2 --c 32 --collective-algorithm halving-doubling
 # ns-3 variants of the synthetic sizes (fidelity runs pick <name>-ns3.xml beside <name>.xml)
 gen isca25/mesh2d-5x5-ns3.xml    mesh2d  --k 5 --ns3
 gen isca25/torus2d-4x4-ns3.xml   torus2d --k 4 --ns3
