@@ -1,5 +1,7 @@
 #include "actors/simulate.hpp"
 
+#include "workloads/channels.hpp"
+
 #include <fmt/format.h>
 #include <simgrid/s4u/Actor.hpp>
 #include <simgrid/s4u/Engine.hpp>
@@ -18,6 +20,7 @@
 #include "collectives/rank_loop.hpp"
 #include "collectives/run_collective.hpp"
 #include "collectives/transfers.hpp"
+#include "workloads/channels.hpp"
 #include "common/input_error.hpp"
 #include "platforms/platform_loader.hpp"
 
@@ -168,7 +171,7 @@ std::string pending_ops(const std::vector<RankRuntime>& rts) {
 // input error, never an exception inside the engine. Each (group, kind, algorithm) is
 // resolved once here, and the run reuses the answer.
 void check_collectives(CommContext& ctx, const std::vector<Program>& programs) {
-  std::set<std::tuple<const Group*, const Group*, int, int>> seen;
+  std::set<std::tuple<const Group*, const Group*, int, int, double>> seen;
   for (const Program& p : programs)
     for (std::size_t i = 0; i < p.ops().size(); ++i) {
       const Op& op = p.ops()[i];
@@ -178,7 +181,9 @@ void check_collectives(CommContext& ctx, const std::vector<Program>& programs) {
       if (!group)
         throw InputError({}, "collective", fmt::format("rank {} op {} ({}): no group bound to its slot", p.rank, i, op.name),
                          algorithms_for(op.collective));
-      if (!seen.emplace(group, targets, int(op.collective), int(op.algorithm)).second) continue;
+      if (!seen.emplace(group, targets, int(op.collective), int(op.algorithm), ctx.options().nccl.enabled ? op.bytes : 0.0)
+               .second)
+        continue;
       const CollectiveAlgorithm* known = ctx.resolved(*group, op);
       const CollectiveAlgorithm a = known ? *known : resolve_algorithm(ctx, op, *group);
       std::string problem = collective_problem(ctx, op, group, targets, a);
@@ -193,14 +198,22 @@ void check_collectives(CommContext& ctx, const std::vector<Program>& programs) {
 // one sleep at a time, except a double binary tree (four directions at once).
 int concurrent_sleeps(CommContext& ctx, const Program& p) {
   const bool comm_sleeps = ctx.barrier() || !ctx.options().reduction_seconds_per_byte.empty() ||
-                           ctx.options().granularity == Granularity::aggregated;
+                           ctx.options().granularity == Granularity::aggregated || ctx.options().nccl.enabled;
   std::vector<int> per_stream(p.stream_names().size(), 0);
   for (const Op& op : p.ops()) {
     int& s = per_stream[op.stream];
     if (op.kind == OpKind::compute || ctx.barrier()) s = std::max(s, 1);
     if (op.kind != OpKind::collective || !comm_sleeps) continue;
-    const CollectiveAlgorithm* a = ctx.resolved(p.group(op), op);
-    s = std::max(s, a && *a == CollectiveAlgorithm::double_binary_tree ? 4 : 1);
+    // Under NCCL's model `auto` is resolved only once routes exist (after sealing, which needs
+    // this count): count it as the rings it may become.
+    const bool nccl = ctx.options().nccl.enabled;
+    const CollectiveAlgorithm* a = nccl ? &op.algorithm : ctx.resolved(p.group(op), op);
+    int lanes = a && *a == CollectiveAlgorithm::double_binary_tree ? 4 : 1;
+    if (nccl && (*a == CollectiveAlgorithm::ring || *a == CollectiveAlgorithm::automatic)) {  // one ring per rail
+      const auto& nodes = ctx.members_by_node(p.group(op));
+      if (nodes.size() > 1) lanes = std::max(lanes, std::min(static_cast<int>(nodes.front().size()), channels::kMaxLanes));
+    }
+    s = std::max(s, lanes);
   }
   int total = 0;
   for (int s : per_stream) total += s;
@@ -208,6 +221,37 @@ int concurrent_sleeps(CommContext& ctx, const Program& p) {
 }
 
 }  // namespace
+
+// The root zone's NCCL-model props (collectives/nccl_model.hpp); a forced protocol from the
+// options stays.
+void read_nccl_model(s4u::NetZone& root, const std::string& where, NcclModel& m) {
+  auto number = [&](const char* key, double lo, double hi, double& out) {
+    const char* v = root.get_property(key);
+    if (!v) return;
+    char* end = nullptr;
+    double x = std::strtod(v, &end);
+    if (end == v || *end != '\0' || !(x > lo && x <= hi))
+      throw InputError({where}, key, fmt::format("'{}' is not a number in ({}, {}]", v, lo, hi), "e.g. 1");
+    out = x;
+  };
+  auto flag = [&](const char* key, bool& out) {
+    const char* v = root.get_property(key);
+    if (!v) return;
+    std::string t = v;
+    if (t != "true" && t != "false") throw InputError({where}, key, fmt::format("'{}' is not a boolean", t), "true, false");
+    out = t == "true";
+  };
+  if (const char* model = root.get_property("collective_model")) {
+    std::string t = model;
+    if (t != "nccl" && t != "flows")
+      throw InputError({where}, "collective_model", fmt::format("unknown collective model '{}'", t), "nccl, flows");
+    m.enabled = t == "nccl";
+  }
+  flag("nvls", m.nvls);
+  flag("ll128", m.ll128);
+  number("nvls_efficiency", 0, 1, m.nvls_efficiency);
+  number("collective_latency_scale", 0, 1000, m.latency_scale);
+}
 
 struct Simulation::Impl {
   SimulationOptions options;
@@ -241,6 +285,7 @@ Simulation::Simulation(const SimulationOptions& options, int ranks) : impl_(std:
   impl_->platform = load_platform(*impl_->engine, options.platform, ranks, options.network, /*seal=*/false);
   for (auto* h : impl_->platform.rank_hosts) impl_->host_names.push_back(h->get_name());
   impl_->collectives = options.collectives;
+  read_nccl_model(*impl_->engine->get_netzone_root(), options.platform.description, impl_->collectives.nccl);
   if (impl_->collectives.platform_default == CollectiveAlgorithm::automatic) {
     const char* preferred = impl_->engine->get_netzone_root()->get_property("collective_algorithm");
     if (preferred && !parse_collective_algorithm(preferred, impl_->collectives.platform_default))
@@ -261,8 +306,19 @@ AlphaBeta Simulation::route_alpha_beta(int src, int dst) const {
 }
 
 CollectiveAlgorithm Simulation::resolved_algorithm(const Program& program, const Op& op) {
+  if (impl_->collectives.nccl.enabled) impl_->seal(0);  // NCCL's choice reads routes
   CommContext ctx(impl_->platform.rank_hosts, impl_->collectives);
   return resolve_algorithm(ctx, op, program.group(op));
+}
+
+Simulation::CollectiveChoice Simulation::collective_choice(const Program& program, const Op& op) {
+  if (impl_->collectives.nccl.enabled) impl_->seal(0);  // NCCL's choice reads routes
+  CommContext ctx(impl_->platform.rank_hosts, impl_->collectives);
+  CollectiveChoice c;
+  c.algorithm = resolve_algorithm(ctx, op, program.group(op));
+  const NcclRun r = nccl_run(ctx, op, program.group(op), c.algorithm);
+  if (r.applies) c.protocol = to_string(r.protocol), c.nccl_estimate_s = r.estimate_s;
+  return c;
 }
 
 void Simulation::set_reduction_costs(std::vector<double> seconds_per_byte) {
@@ -290,7 +346,9 @@ SimulationResult Simulation::run(const std::vector<Program>& programs) {
   SimulationResult result;
   result.timings.resize(ranks);
   CommContext ctx(hosts, impl_->collectives);
-  check_collectives(ctx, programs);
+  // NCCL's model resolves `auto` from routes, which exist once the platform is sealed.
+  const bool resolve_after_seal = impl_->collectives.nccl.enabled;
+  if (!resolve_after_seal) check_collectives(ctx, programs);
   int sleeps = 0;
   for (const Program& p : programs) sleeps += concurrent_sleeps(ctx, p);
   if (impl_->sealed && sleeps > impl_->sleep_hosts.size())
@@ -304,6 +362,7 @@ SimulationResult Simulation::run(const std::vector<Program>& programs) {
   }
   check_engine_memory(demand);
   impl_->seal(sleeps);
+  if (resolve_after_seal) check_collectives(ctx, programs);
 
   const double precision = simgrid::config::get_value<double>("surf/precision");
   std::vector<RankRuntime> runtimes(ranks);

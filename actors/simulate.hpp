@@ -69,6 +69,15 @@ class Simulation {
   AlphaBeta route_alpha_beta(int src, int dst) const;
   // The algorithm `auto` stands for, for this collective on this platform.
   CollectiveAlgorithm resolved_algorithm(const Program& program, const Op& op);
+  // What the collective runs as: the resolved algorithm and, under NCCL's model
+  // (collectives/nccl_model.hpp), its protocol ("" when the model does not apply) and NCCL's
+  // own estimate of its time. Call after run() or on a Simulation that will not run.
+  struct CollectiveChoice {
+    CollectiveAlgorithm algorithm = CollectiveAlgorithm::automatic;
+    std::string protocol;
+    double nccl_estimate_s = 0;
+  };
+  CollectiveChoice collective_choice(const Program& program, const Op& op);
 
   // Local reduction cost per rank in seconds per byte (e.g. from each rank's preset); set
   // before run() to enable reductions.

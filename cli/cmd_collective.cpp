@@ -5,6 +5,7 @@
 #include "cli/collective_run.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "collectives/nccl_model.hpp"
 #include "common/input_error.hpp"
 #include "common/units.hpp"
 #include "platforms/network_settings.hpp"
@@ -34,6 +35,10 @@ void add_collective_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("!--unrotated", q->rotated,
                 "m2ms in rounds (--algo ring): every source addresses target 0 first instead of the rotated order");
+  cmd->add_option("--protocol", q->protocol,
+                  std::string("NCCL protocol on platforms with NCCL's model (collective_model = nccl): ") +
+                      kNcclProtocolChoices)
+      ->capture_default_str();
   cmd->add_flag("--json", *json, "Print {\"rows\": [...]} as one JSON object");
   cmd->callback([q, sizes, json] {
     try {

@@ -8,6 +8,7 @@
 
 #include "actors/simulate.hpp"
 #include "cli/isolated_run.hpp"
+#include "collectives/nccl_model.hpp"
 #include "collectives/run_collective.hpp"
 #include "common/input_error.hpp"
 #include "common/units.hpp"
@@ -79,6 +80,8 @@ Prepared prepare(const CollectiveRequest& q) {
     throw option_error("--unrotated", "only a many-to-many send in rounds has a target order",
                        "--op m2ms --algo ring with --targets");
   p.rotated = q.rotated;
+  if (!parse_nccl_protocol(q.protocol, p.sim.collectives.nccl.protocol))
+    throw option_error("--protocol", fmt::format("unknown protocol '{}'", q.protocol), kNcclProtocolChoices);
   auto model = parse_network_model(q.network);
   if (!model) throw option_error("--network-model", fmt::format("unknown model '{}'", q.network), kNetworkModelChoices);
   std::error_code ec;
@@ -131,8 +134,17 @@ nlohmann::json run_collective_request(const CollectiveRequest& q) {
   nlohmann::json rows = nlohmann::json::array();
   for (double bytes : q.sizes) {
     nlohmann::json r = run_isolated([&] {
-      SimulationResult res = simulate(single_collective_programs(p, bytes), p.sim);
-      return nlohmann::json{{"time_s", res.makespan_s}, {"messages", res.messages_sent}, {"bytes_sent_by_rank", res.bytes_sent_by_rank}};
+      auto programs = single_collective_programs(p, bytes);
+      Simulation sim(p.sim, p.world);
+      SimulationResult res = sim.run(programs);
+      const Program& first = programs[p.ranks.front()];
+      Simulation::CollectiveChoice choice = sim.collective_choice(first, first.ops().front());
+      return nlohmann::json{{"time_s", res.makespan_s},
+                            {"messages", res.messages_sent},
+                            {"bytes_sent_by_rank", res.bytes_sent_by_rank},
+                            {"resolved_algorithm", to_string(choice.algorithm)},
+                            {"protocol", choice.protocol},
+                            {"nccl_estimate_s", choice.nccl_estimate_s}};
     });
     double t = r["time_s"].get<double>();
     double algbw = t > 0 ? bytes / t : 0;
@@ -141,6 +153,9 @@ nlohmann::json run_collective_request(const CollectiveRequest& q) {
                     {"algbw_Bps", algbw},
                     {"busbw_Bps", algbw * busbw_factor(p.kind, n)},
                     {"messages", r["messages"]},
+                    {"resolved_algorithm", r["resolved_algorithm"]},
+                    {"protocol", r["protocol"]},
+                    {"nccl_estimate_s", r["nccl_estimate_s"]},
                     {"bytes_sent_by_rank", r["bytes_sent_by_rank"]}});
   }
   return {{"op", to_string(p.kind)},
@@ -179,11 +194,14 @@ std::string collective_text(const nlohmann::json& j) {
                                 targets.empty() ? "" : " -> " + describe_group(Group{targets, {}}),
                                 j["platform"].get<std::string>(), j["network"].get<std::string>(),
                                 j["version"].get<std::string>());
-  out += fmt::format("{:>14} {:>14} {:>14} {:>14}\n", "size", "time", "algbw", "busbw");
-  for (const auto& r : j["rows"])
-    out += fmt::format("{:>14} {:>14} {:>14} {:>14}\n", format_bytes(r["bytes"].get<double>()),
+  out += fmt::format("{:>14} {:>14} {:>14} {:>14}  {}\n", "size", "time", "algbw", "busbw", "runs as");
+  for (const auto& r : j["rows"]) {
+    std::string runs = r["resolved_algorithm"].get<std::string>();
+    if (!r["protocol"].get<std::string>().empty()) runs += "/" + r["protocol"].get<std::string>();
+    out += fmt::format("{:>14} {:>14} {:>14} {:>14}  {}\n", format_bytes(r["bytes"].get<double>()),
                        format_duration(r["time_s"].get<double>()), format_bandwidth(r["algbw_Bps"].get<double>()),
-                       format_bandwidth(r["busbw_Bps"].get<double>()));
+                       format_bandwidth(r["busbw_Bps"].get<double>()), runs);
+  }
   return out;
 }
 

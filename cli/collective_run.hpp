@@ -20,6 +20,7 @@ struct CollectiveRequest {
   double reduction_seconds_per_byte = 0;
   int tree_chunks = 0;
   double payload_efficiency = 1.0;
+  std::string protocol = "auto";  // NCCL protocol under the platform's NCCL model (NCCL_PROTO)
   bool rotated = true;  // m2ms rounds: rotated target order (false: every source addresses target 0 first)
 };
 

@@ -18,5 +18,6 @@ void add_gemm_command(CLI::App& app);   // cli/cmd_gemm.cpp
 void add_layer_command(CLI::App& app);  // cli/cmd_layer.cpp
 void add_kernel_command(CLI::App& app);  // cli/cmd_kernel.cpp
 void add_plan_command(CLI::App& app);   // cli/cmd_plan.cpp
+void add_calibrate_command(CLI::App& app);  // cli/cmd_calibrate.cpp
 
 }  // namespace chimera

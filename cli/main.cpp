@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   chimera::add_run_command(app);
   chimera::add_program_command(app);
   chimera::add_collective_command(app);
+  chimera::add_calibrate_command(app);
   chimera::add_fusion_command(app);
   chimera::add_sweep_command(app);
   chimera::add_fidelity_command(app);

@@ -3,6 +3,7 @@
 // parsing and the lowerings can name it without SimGrid.
 #include <vector>
 
+#include "collectives/nccl_model.hpp"
 #include "workloads/program.hpp"
 
 namespace chimera {
@@ -27,6 +28,9 @@ struct CollectiveOptions {
   // The research engine's global compute barrier (collectives/comm_context.hpp,
   // ComputeBarrier); off by default.
   bool compute_barrier = false;
+  // NCCL's protocols, latencies and algorithm choice (collectives/nccl_model.hpp), from the
+  // platform's root-zone props; off on platforms that do not ask for it.
+  NcclModel nccl;
 };
 
 }  // namespace chimera

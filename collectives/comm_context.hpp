@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "collectives/collective_options.hpp"
+#include "collectives/nccl_model.hpp"
 #include "collectives/rank_loop.hpp"
 #include "workloads/program.hpp"
 
@@ -57,6 +58,9 @@ class CommContext {
   // before remember_resolved.
   const CollectiveAlgorithm* resolved(const Group& group, const Op& op) const;
   void remember_resolved(const Group& group, const Op& op, CollectiveAlgorithm a);
+  // What NCCL's model needs of a group (nodes, the class, payload bandwidth and latency of a
+  // route inside a node and across nodes, rails), worked out once per group.
+  const NcclGroupFacts& nccl_facts(const Group& g);
 
   void count_message(int src, double bytes) {
     bytes_sent_by_rank[src] += bytes;
@@ -79,12 +83,15 @@ class CommContext {
     const Group* group;
     CollectiveKind kind;
     CollectiveAlgorithm requested;
+    double bytes;  // 0 unless the NCCL model chooses by size
     bool operator==(const AlgorithmKey&) const = default;
   };
   struct AlgorithmKeyHash {
     std::size_t operator()(const AlgorithmKey& k) const;
   };
+  AlgorithmKey key_of(const Group& group, const Op& op) const;
   std::unordered_map<AlgorithmKey, CollectiveAlgorithm, AlgorithmKeyHash> resolved_;
+  std::unordered_map<const Group*, NcclGroupFacts> facts_;
 };
 
 }  // namespace chimera

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "collectives/side_by_side.hpp"
 #include "workloads/channels.hpp"
 
 namespace chimera {
@@ -75,24 +76,6 @@ Task<> tree_down(CollectiveCall c, const TreeRole& role, int chunks, double piec
   co_await c.loop.wait_all(sends);
 }
 
-// The four directions run side by side; the collective ends when all have.
-struct Join {
-  int outstanding = 0;
-  std::coroutine_handle<> waiting;
-};
-
-Task<> joined(Task<> t, Join& j, RankLoop& loop) {
-  co_await t;
-  if (--j.outstanding == 0 && j.waiting) loop.schedule(j.waiting);
-}
-
-struct AwaitJoin {
-  Join& j;
-  bool await_ready() const noexcept { return j.outstanding == 0; }
-  void await_suspend(std::coroutine_handle<> h) noexcept { j.waiting = h; }
-  void await_resume() const noexcept {}
-};
-
 }  // namespace
 
 int tree_chunks(const CollectiveOptions& o, double bytes) {
@@ -110,20 +93,17 @@ Task<> double_binary_tree_collective(CollectiveCall c) {
   const double piece = c.bytes / 2 / chunks;
   ReducedChunks reduced[2];
   const TreeRole roles[2] = {role_in_tree(c.group, p, false), role_in_tree(c.group, p, true)};
-  Join join{4, {}};
   std::vector<Task<>> directions;
   for (int t = 0; t < 2; ++t) {
     const bool mirrored = t == 1;
     const TreeRole& role = roles[t];
     // The two trees use separate channels so their messages never match each other's.
     CollectiveCall tree = mirrored ? c.on_channel(channels::second_lane(c.channel)) : c;
-    directions.push_back(joined(tree_up(tree, role, chunks, piece, reduced[t]), join, c.loop));
-    directions.push_back(joined(tree_down(tree, role, chunks, piece, reduced[t]), join, c.loop));
+    directions.push_back(tree_up(tree, role, chunks, piece, reduced[t]));
+    directions.push_back(tree_down(tree, role, chunks, piece, reduced[t]));
   }
-  for (auto& d : directions) c.loop.schedule(d.handle());
-  co_await AwaitJoin{join};
-  for (auto& d : directions)
-    if (auto e = d.handle().promise().error) std::rethrow_exception(e);
+  // The four directions run side by side; the collective ends when all have.
+  co_await side_by_side(c.loop, std::move(directions));
 }
 
 }  // namespace chimera

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "collectives/side_by_side.hpp"
+#include "workloads/channels.hpp"
+
 namespace chimera {
 
 Task<> ring_rounds(CollectiveCall c, const std::vector<int>& ring, int rounds, double chunk, int reduce_rounds,
@@ -13,11 +16,12 @@ Task<> ring_rounds(CollectiveCall c, const std::vector<int>& ring, int rounds, d
   const int next = ring[(i + 1) % n], prev = ring[(i + n - 1) % n];
   Sends sends;
   Receives recvs;
+  const double wire = chunk * c.wire_factor;
   if (bidirectional && n > 2) {
-    sends = {{next, chunk / 2}, {prev, chunk / 2}};
+    sends = {{next, wire / 2}, {prev, wire / 2}};
     recvs = {prev, next};
   } else {
-    sends = {{next, chunk}};
+    sends = {{next, wire}};
     recvs = {prev};
   }
   if (c.aggregated()) {
@@ -77,11 +81,38 @@ Task<> chain(CollectiveCall c, bool towards_root) {
   co_await c.loop.wait_all(pending_send);
 }
 
+// NCCL across nodes: one ring per rail, side by side on their own lanes, each carrying 1/L of
+// the data. Ring k visits every node's members starting at local index k, so it leaves a node
+// from local k-1 and enters the next at local k: each GPU's NIC sends for one ring and receives
+// for one (NCCL's channels, each through another NIC).
+Task<> rail_rings(CollectiveCall c, const std::vector<std::vector<int>>& nodes) {
+  const int per_node = static_cast<int>(nodes.front().size());
+  const int lanes = std::min(per_node, channels::kMaxLanes), n = c.group.size();
+  int rounds = n - 1, reduce_rounds = 0;
+  if (c.op.collective == CollectiveKind::all_reduce) rounds = 2 * (n - 1), reduce_rounds = n - 1;
+  if (c.op.collective == CollectiveKind::reduce_scatter) reduce_rounds = n - 1;
+  std::vector<std::vector<int>> orders(lanes);
+  for (int k = 0; k < lanes; ++k)
+    for (const auto& node : nodes)
+      for (int j = 0; j < per_node; ++j) orders[k].push_back(node[(k + j) % per_node]);
+  std::vector<Task<>> rings;
+  for (int k = 0; k < lanes; ++k)
+    rings.push_back(ring_rounds(c.on_channel(channels::lane(c.channel, k)), orders[k], rounds, c.bytes / lanes / n,
+                                reduce_rounds));
+  co_await side_by_side(c.loop, std::move(rings));
+}
+
 }  // namespace
 
 Task<> ring_collective(CollectiveCall c, bool bidirectional) {
   const int n = c.group.size();
   const double chunk = c.bytes / n;
+  const CollectiveKind k = c.op.collective;
+  if (!bidirectional && c.ctx.options().nccl.enabled &&
+      (k == CollectiveKind::all_reduce || k == CollectiveKind::reduce_scatter || k == CollectiveKind::all_gather)) {
+    const auto& nodes = c.ctx.members_by_node(c.group);
+    if (nodes.size() > 1 && nodes.front().size() > 1) return rail_rings(c, nodes);
+  }
   switch (c.op.collective) {
     case CollectiveKind::reduce_scatter: return ring_rounds(c, c.group.ranks, n - 1, chunk, n - 1, bidirectional);
     case CollectiveKind::all_gather: return ring_rounds(c, c.group.ranks, n - 1, chunk, 0, bidirectional);

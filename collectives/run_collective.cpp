@@ -11,6 +11,7 @@
 #include "collectives/hierarchical.hpp"
 #include "collectives/hierarchical_ring.hpp"
 #include "collectives/multicast.hpp"
+#include "collectives/nvls.hpp"
 #include "collectives/ring.hpp"
 
 namespace chimera {
@@ -32,6 +33,7 @@ bool implements(A a, K k) {
     case A::double_binary_tree: return k == K::all_reduce;
     case A::binomial_tree: return k == K::broadcast || k == K::reduce;
     case A::hierarchical: return k == K::all_reduce || k == K::reduce_scatter || k == K::all_gather;
+    case A::nvls: return k == K::all_reduce;
     case A::automatic: return true;
   }
   return false;
@@ -44,12 +46,35 @@ bool spans_nodes_evenly(CommContext& ctx, const Group& g) {
 
 Task<> nothing() { co_return; }
 
+// NCCL's latencies that the flows do not pay themselves, then the algorithm.
+Task<> after(RankLoop& loop, double seconds, Task<> body) {
+  co_await loop.sleep_for(seconds);
+  co_await body;
+}
+
+Task<> run_algorithm(const CollectiveCall& c, A a) {
+  switch (a) {
+    case A::ring: return ring_collective(c, false);
+    case A::ring_bidirectional: return ring_collective(c, true);
+    case A::hierarchical_ring: return hierarchical_ring_collective(c);
+    case A::halving_doubling: return halving_doubling_collective(c, false);
+    case A::halving_doubling_serial: return halving_doubling_collective(c, true);
+    case A::direct: return direct_collective(c);
+    case A::double_binary_tree: return double_binary_tree_collective(c);
+    case A::binomial_tree: return binomial_tree_collective(c);
+    case A::hierarchical: return hierarchical_collective(c);
+    case A::nvls: return nvls_collective(c);
+    case A::automatic: break;
+  }
+  throw std::logic_error("unresolved collective algorithm");
+}
+
 }  // namespace
 
 std::string algorithms_for(CollectiveKind kind) {
   std::string s;
   for (A a : {A::ring, A::ring_bidirectional, A::hierarchical_ring, A::halving_doubling, A::halving_doubling_serial,
-              A::direct, A::double_binary_tree, A::binomial_tree, A::hierarchical})
+              A::direct, A::double_binary_tree, A::binomial_tree, A::hierarchical, A::nvls})
     if (implements(a, kind)) s += (s.empty() ? "" : ", ") + std::string(to_string(a));
   return "auto, " + s;
 }
@@ -60,6 +85,12 @@ CollectiveAlgorithm resolve_algorithm(CommContext& ctx, const Op& op, const Grou
   if (k == K::multicast || k == K::m2ms) return A::direct;
   if (k == K::broadcast || k == K::reduce) return A::ring;
   const bool reducing_or_gathering = k == K::all_reduce || k == K::reduce_scatter || k == K::all_gather;
+  if (ctx.options().nccl.enabled && reducing_or_gathering) {
+    // What NCCL picks: all-reduce by its cost model (ring or NVLS); reduce-scatter and
+    // all-gather run rings (one per rail across nodes).
+    if (k == K::all_reduce) return nccl_choose_all_reduce(ctx.options().nccl, ctx.nccl_facts(g), op.bytes).algorithm;
+    return A::ring;
+  }
   if (reducing_or_gathering && spans_nodes_evenly(ctx, g)) return A::hierarchical;
   const A preferred = ctx.options().platform_default;
   if (preferred != A::automatic && implements(preferred, k)) {
@@ -96,12 +127,32 @@ std::string collective_problem(CommContext& ctx, const Op& op, const Group* grou
                        to_string(a), g.size());
   if (a == A::hierarchical && g.size() > 1 && ctx.members_by_node(g).empty())
     return "hierarchical needs the same number of members on every node";
+  if (a == A::nvls && !ctx.options().nccl.nvls)
+    return "nvls needs an NVSwitch that reduces in the switch: the platform's root zone declares <prop id=\"nvls\" "
+           "value=\"true\"/> (nvswitch generator on h100, h200, h20)";
+  if (a == A::nvls && ctx.nccl_facts(g).nodes > 1) return "nvls runs inside one NVSwitch node";
   if (!g.shape.empty()) {
     long product = 1;
     for (int d : g.shape) product *= d;
     if (product != g.size()) return fmt::format("group shape does not match its {} members", g.size());
   }
   return {};
+}
+
+NcclRun nccl_run(CommContext& ctx, const Op& op, const Group& group, CollectiveAlgorithm a) {
+  const NcclModel& m = ctx.options().nccl;
+  if (!m.enabled || (a != A::ring && a != A::nvls) || group.size() <= 1) return {};
+  const K k = op.collective;
+  if (k != K::all_reduce && k != K::reduce_scatter && k != K::all_gather && k != K::broadcast && k != K::reduce) return {};
+  const NcclGroupFacts& f = ctx.nccl_facts(group);
+  const NcclChoice choice = nccl_choose_protocol(m, k, a, f, op.bytes);
+  NcclRun r;
+  r.applies = true;
+  r.protocol = choice.protocol;
+  r.estimate_s = choice.estimate_s;
+  r.wire_factor = a == A::nvls ? 1.0 : 1.0 / nccl_protocol_bandwidth_factor(choice.protocol, k, f.nodes, f.ranks / std::max(1, f.nodes));
+  r.added_latency_s = nccl_added_latency_s(m, k, a, choice.protocol, f, f.intra_latency_s, f.inter_latency_s);
+  return r;
 }
 
 Task<> run_collective(CommContext& ctx, RankLoop& loop, const Program& program, const Op& op) {
@@ -116,19 +167,10 @@ Task<> run_collective(CommContext& ctx, RankLoop& loop, const Program& program, 
     default: break;
   }
   if (group.size() <= 1) return nothing();
-  switch (a) {
-    case A::ring: return ring_collective(c, false);
-    case A::ring_bidirectional: return ring_collective(c, true);
-    case A::hierarchical_ring: return hierarchical_ring_collective(c);
-    case A::halving_doubling: return halving_doubling_collective(c, false);
-    case A::halving_doubling_serial: return halving_doubling_collective(c, true);
-    case A::direct: return direct_collective(c);
-    case A::double_binary_tree: return double_binary_tree_collective(c);
-    case A::binomial_tree: return binomial_tree_collective(c);
-    case A::hierarchical: return hierarchical_collective(c);
-    case A::automatic: break;
-  }
-  throw std::logic_error("unresolved collective algorithm");
+  const NcclRun nccl = nccl_run(ctx, op, group, a);
+  if (!nccl.applies) return run_algorithm(c, a);
+  c.wire_factor = nccl.wire_factor;
+  return after(loop, nccl.added_latency_s, run_algorithm(c, a));
 }
 
 }  // namespace chimera

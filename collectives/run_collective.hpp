@@ -24,6 +24,18 @@ std::string collective_problem(CommContext& ctx, const Op& op, const Group* grou
 // The algorithms that implement a collective kind ("ring, direct, ...").
 std::string algorithms_for(CollectiveKind kind);
 
+// How NCCL's model runs a resolved (ring or NVLS) collective: its protocol, the wire bytes per
+// payload byte, the latency added to the flows', and NCCL's own estimate. `applies` is false
+// where the model is off or the algorithm is not one of NCCL's.
+struct NcclRun {
+  bool applies = false;
+  NcclProtocol protocol = NcclProtocol::simple;
+  double wire_factor = 1.0;
+  double added_latency_s = 0;
+  double estimate_s = 0;
+};
+NcclRun nccl_run(CommContext& ctx, const Op& op, const Group& group, CollectiveAlgorithm a);
+
 // This rank's part of the collective, a task of the rank's loop. The algorithm of each (group,
 // kind, requested algorithm) is resolved once (check_collectives in actors/simulate.cpp
 // remembers it; otherwise the first call does).

@@ -47,6 +47,9 @@ struct CollectiveCall : Endpoint {
   const Group& group;     // the members; for multicast / m2ms the sources
   const Group* targets;   // multicast / m2ms targets, else null
   double bytes;        // the op's size argument
+  // Bytes on the wire per payload byte (NCCL's LL / LL128 protocols: flags in every line;
+  // collectives/nccl_model.hpp); 1 otherwise.
+  double wire_factor = 1.0;
   bool aggregated() const { return ctx.options().granularity == Granularity::aggregated; }
   // The same call on another channel (a second lane of the algorithm).
   CollectiveCall on_channel(int other) const {

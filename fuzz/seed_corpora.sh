@@ -7,7 +7,7 @@ set -eu
 SRC=$1
 OUT=$2
 rm -rf "$OUT"
-for t in scenario sweep reference_csv schedule hardware_preset metis_hostfile metis_cluster metis_profile platform_xml; do
+for t in scenario sweep reference_csv schedule hardware_preset metis_hostfile metis_cluster metis_profile platform_xml nccl_tests; do
   mkdir -p "$OUT/$t"
 done
 
@@ -45,6 +45,8 @@ scenario = "../default.toml"
 "model.micro_batch" = [1, 4]
 TOML
 
+# nccl-tests output for fuzz/nccl_tests.cpp.
+copy nccl_tests "$SRC"/tests/data/nccl-tests/*.txt
 # Reference CSVs for the three sweeps of fuzz/reference_csv.cpp.
 copy reference_csv "$SRC"/tests/data/fidelity/*.csv
 printf 'interconnect,pair,bytes,variant,time_s\nmesh2d-5x5,tp+pp,4KiB,baseline,1.2e-06\nmesh2d-5x5,tp+pp,4096,fused,9.4e-07\n' \

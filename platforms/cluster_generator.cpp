@@ -18,8 +18,7 @@ namespace {
 xml::Zone nvswitch_node_zone(const ClusterParams& p, int n) {
   const std::string prefix = fmt::format("node{}-", n);
   const double eff = p.payload_efficiency;
-  NvswitchParams q = p.nvswitch;
-  q.payload_efficiency = eff;
+  NvswitchParams q = p.nvswitch;  // its own payload efficiency: NCCL Simple's share on NVLink unless given
   FlatTopology t = nvswitch_topology(q, prefix);  // hosts, the switch router, NVLink ports
   const std::string sw = prefix + "nvswitch", nic_router = prefix + "nic", fabric = prefix + "pcie";
   xml::Zone z;
@@ -47,7 +46,6 @@ xml::Zone pcie_node_zone(const ClusterParams& p, int n) {
   const std::string prefix = fmt::format("node{}-", n);
   const double eff = p.payload_efficiency;
   PcieParams q = p.pcie;
-  q.payload_efficiency = eff;
   FlatTopology t = pcie_topology(q, prefix);
   const std::string nic_router = prefix + "nic";
   t.routers.push_back(nic_router);
@@ -132,6 +130,7 @@ std::string cluster_platform_xml(const ClusterParams& p, const std::string& comm
                              xml::Sharing::split_duplex, link_props("uplink", p.payload_efficiency)});
     cluster.routes.push_back({gid, "spine", gid + "-router", "spine-router", {up(gid + "-uplink")}, true});
   }
+  add_nccl_props(cluster.props, p.nccl);
   return xml::write_platform(cluster, comment);
 }
 

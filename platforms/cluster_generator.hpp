@@ -32,6 +32,7 @@ struct ClusterParams {
   int nodes = 16;
   ClusterNode node = ClusterNode::nvswitch;
   NvswitchParams nvswitch;  // gpus, ports, contention (node = nvswitch)
+  NcclPlatformProps nccl;   // root-zone props of NCCL's collective model
   PcieParams pcie;          // gpus, sockets, PCIe figures (node = pcie)
   int nics_per_node = 8;
   double nic_bandwidth_Bps = 50e9;  // 400 Gb/s

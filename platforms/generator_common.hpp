@@ -19,7 +19,21 @@ struct NvlinkPreset {
   std::string name;
   double port_bandwidth_Bps;
   std::string source;
+  // NCCL's Simple protocol's share of the port (ring all-reduce bus bandwidth / port), the
+  // NVLink links' payload efficiency on a platform that runs NCCL's model.
+  double simple_efficiency;
+  bool nvls;  // NVLink SHARP in the switch (NVSwitch 3, Hopper)
+  std::string efficiency_source;
 };
+
+// The root-zone props of NCCL's collective model (collectives/nccl_model.hpp).
+struct NcclPlatformProps {
+  bool enabled = true;
+  bool nvls = false;
+  double nvls_efficiency = 0;  // 0: the model's default
+  bool ll128 = true;           // NCCL enables LL128 by default only on NVLink
+};
+void add_nccl_props(xml::Props& props, const NcclPlatformProps& n);
 const std::vector<NvlinkPreset>& nvlink_presets();
 const NvlinkPreset* find_nvlink_preset(const std::string& name);
 std::vector<std::string> nvlink_preset_names();

@@ -51,6 +51,19 @@ GeneratedPlatform finish(const GeneratorArgs& a, std::string xml, const std::str
   return {std::move(xml), fmt::format("generator {} ({})", a.kind(), d)};
 }
 
+ParamSpec collective_model_spec() {
+  return {"collective_model", T::choice, "nccl",
+          "nccl: NCCL's protocols, latencies and algorithm choice (collectives/nccl_model.hpp); flows: the plain "
+          "flow algorithms",
+          {"nccl", "flows"}};
+}
+
+NcclPlatformProps nccl_props(const GeneratorArgs& a) {
+  NcclPlatformProps n;
+  n.enabled = a.choice("collective_model") == "nccl" && !a.flag("ns3");
+  return n;
+}
+
 void check_ns3(const GeneratorArgs& a, bool blocked, const std::string& why) {
   if (a.flag("ns3") && blocked) throw a.error("ns3", "the ns-3 variant cannot be generated: " + why);
 }
@@ -66,7 +79,9 @@ GeneratedPlatform gen_star(const GeneratorArgs& a) {
 
 // ---- nvswitch ---------------------------------------------------------------------------
 std::vector<ParamSpec> contention_specs() {
-  return {{"contention", T::boolean, "true", "per-GPU port bandwidth falls as more flows cross the port at once"},
+  return {{"contention", T::boolean, "false",
+           "a receiving port's bandwidth falls as more flows converge on it (no measurement supports a curve: off "
+           "by default; platforms/README.md)"},
           {"contention_floor", T::number, "0.5", "efficiency with all gpus - 1 peers at once (linear from 1 with one)"},
           {"contention_curve", T::number_list, "", "efficiency with 1, 2, 3, ... concurrent flows (overrides the floor)"}};
 }
@@ -98,7 +113,16 @@ NvswitchParams nvswitch_params(const GeneratorArgs& a, const std::string& gpus_k
   p.port_latency_s = a.duration("port_latency");
   read_contention(a, p.gpus, p);
   p.host_preset = host_preset(a, is_compute_preset(p.preset) ? p.preset : "");
-  p.payload_efficiency = a.fraction("payload_efficiency");
+  p.nccl = nccl_props(a);
+  const std::string nvls = a.choice("nvls");
+  p.nccl.nvls = p.nccl.enabled && (nvls == "auto" ? preset->nvls : nvls == "true");
+  if (a.given("nvls_efficiency")) p.nccl.nvls_efficiency = a.fraction("nvls_efficiency");
+  // Under NCCL's model the NVLink ports carry payload at Simple's share unless told otherwise.
+  p.payload_efficiency = a.given("payload_efficiency") ? a.fraction("payload_efficiency")
+                         : p.nccl.enabled                ? preset->simple_efficiency
+                                                         : 1.0;
+  if (!a.given("payload_efficiency") && p.nccl.enabled)
+    derived += (derived.empty() ? "" : ", ") + fmt::format("nvlink_payload_efficiency={}", p.payload_efficiency);
   return p;
 }
 
@@ -139,6 +163,8 @@ GeneratedPlatform gen_pcie(const GeneratorArgs& a) {
   p.host_preset = host_preset(a, "");
   p.payload_efficiency = a.fraction("payload_efficiency");
   p.ns3 = a.flag("ns3");
+  p.nccl = nccl_props(a);
+  p.nccl.ll128 = false;
   check_ns3(a, !p.p2p, "staging through host memory is a detour ns-3's shortest-path routing would not take");
   check_ns3(a, p.payload_efficiency != 1.0, "ns-3 models packet headers itself: drop payload_efficiency");
   std::string what = fmt::format("PCIe server, {} GPUs on {} socket(s){}{}", p.gpus, p.sockets,
@@ -185,6 +211,7 @@ GeneratedPlatform gen_dgx2(const GeneratorArgs& a) {
   p.host_preset = host_preset(a, "");
   p.payload_efficiency = a.fraction("payload_efficiency");
   p.ns3 = a.flag("ns3");
+  p.algorithm = a.choice("collective_algorithm");
   check_ns3(a, p.payload_efficiency != 1.0, "ns-3 models packet headers itself: drop payload_efficiency");
   std::string what = fmt::format("two switches of {} endpoints joined by {} parallel links ({} GPUs)", p.c, p.c, 2 * p.c);
   return finish(a, dgx2_platform_xml(p, comment(a, what)));
@@ -231,6 +258,12 @@ GeneratedPlatform gen_cluster(const GeneratorArgs& a) {
   p.oversubscription = a.number("oversubscription");
   if (p.oversubscription < 1) throw a.error("oversubscription", "must be at least 1", "1 (non-blocking), 2, 3, ...");
   p.payload_efficiency = a.fraction("payload_efficiency");
+  if (p.node == ClusterNode::nvswitch) {
+    p.nccl = p.nvswitch.nccl;
+  } else {
+    p.nccl = nccl_props(a);
+    p.nccl.ll128 = false;
+  }
   check_ns3(a, true, "a cluster routes through nested zones with routes of several links; ns-3 takes one-link routes "
                      "only (run a node's ns-3 variant, e.g. nvswitch --ns3, for packet-level spot checks)");
   const long long total = static_cast<long long>(p.nodes) * gpus;
@@ -280,8 +313,15 @@ std::vector<GeneratorKind> make_kinds() {
   for (auto& s : contention_specs()) nv.push_back(s);
   nv.push_back({"backplane_bandwidth", T::bandwidth, "0", "shared backplane crossed by every route (0: none)"});
   nv.push_back(host_preset_spec(""));
-  nv.push_back(efficiency_spec());
+  nv.push_back({"payload_efficiency", T::number, "",
+                "fraction of each link's bandwidth that carries payload, in (0, 1] (default: the preset's NCCL Simple "
+                "share under collective_model nccl, else 1)"});
   nv.push_back(ns3_spec());
+  nv.push_back(collective_model_spec());
+  nv.push_back({"nvls", T::choice, "auto", "NVLink SHARP all-reduce in the switch (auto: h100 and h20 have it)",
+                {"auto", "true", "false"}});
+  nv.push_back({"nvls_efficiency", T::number, "",
+                "NVLS's share of the port's payload bandwidth (default 0.8395, fitted to 8 x H100)"});
   k.push_back({"nvswitch", "an NVSwitch board: n GPUs, split-duplex NVLink ports, port contention", nv, gen_nvswitch});
 
   k.push_back({"pcie", "a PCIe server: sockets, root ports or PCIe switches, inter-socket link, optional no-P2P",
@@ -296,7 +336,7 @@ std::vector<GeneratorKind> make_kinds() {
                 {"inter_socket_latency", T::duration, "0.1us", "inter-socket latency"},
                 {"host_memory_bandwidth", T::bandwidth, "204.8GBps", "DRAM bandwidth per socket"},
                 {"host_memory_latency", T::duration, "0.1us", "DRAM access latency"},
-                host_preset_spec(""), efficiency_spec(), ns3_spec()},
+                host_preset_spec(""), efficiency_spec(), ns3_spec(), collective_model_spec()},
                gen_pcie});
 
   struct GridKind {
@@ -323,6 +363,9 @@ std::vector<GeneratorKind> make_kinds() {
   d.push_back(host_preset_spec(""));
   d.push_back(efficiency_spec());
   d.push_back(ns3_spec());
+  d.push_back({"collective_algorithm", T::choice, "halving-doubling-serial",
+               "what auto runs: the research's serial halving-doubling, or the concurrent one",
+               {"halving-doubling-serial", "halving-doubling"}});
   k.push_back({"dgx2", "two switches of c endpoints joined by c parallel links (the research's A100 network)", d, gen_dgx2});
 
   std::vector<ParamSpec> c = {{"nodes", T::integer, "16", "number of nodes"},
@@ -346,6 +389,10 @@ std::vector<GeneratorKind> make_kinds() {
   c.push_back(host_preset_spec(""));
   c.push_back(efficiency_spec());
   c.push_back({"ns3", T::boolean, "false", "not available for clusters (says why)"});
+  c.push_back(collective_model_spec());
+  c.push_back({"nvls", T::choice, "auto", "nvswitch nodes: NVLink SHARP all-reduce inside a node (auto: h100, h20)",
+               {"auto", "true", "false"}});
+  c.push_back({"nvls_efficiency", T::number, "", "NVLS's share of the port's payload bandwidth (default 0.8395)"});
   k.push_back({"cluster", "nodes (nvswitch or pcie) joined by NICs over a rail-optimised or leaf/spine fabric", c,
                gen_cluster});
 

@@ -145,8 +145,9 @@ FlatTopology dgx2_topology(const Dgx2Params& p) {
 std::string dgx2_platform_xml(const Dgx2Params& p, const std::string& comment) {
   FlatTopology t = dgx2_topology(p);
   xml::Zone z = p.ns3 ? ns3_zone(t, "platform") : flow_zone(t, "platform");
-  // The research's switch algorithms (its serialised variant stays selectable by name).
-  z.props.emplace_back("collective_algorithm", "halving-doubling");
+  // The research's switch algorithm: its halving-doubling generators exchange the two
+  // directions one after the other (collectives/README.md); the concurrent one on request.
+  z.props.emplace_back("collective_algorithm", p.algorithm);
   return xml::write_platform(z, comment);
 }
 

@@ -42,6 +42,9 @@ struct Dgx2Params {
   std::string host_preset;
   double payload_efficiency = 1.0;
   bool ns3 = false;
+  // What `auto` runs (root-zone collective_algorithm): the research's serial halving-doubling,
+  // or the concurrent one.
+  std::string algorithm = "halving-doubling-serial";
 };
 
 FlatTopology dgx2_topology(const Dgx2Params& p);

@@ -23,8 +23,10 @@ FlatTopology nvswitch_topology(const NvswitchParams& p, const std::string& prefi
     std::string host = fmt::format("{}gpu{}", prefix, g);
     t.hosts.push_back(gpu_host(host, p.host_preset));
     FlatLink l;
+    // Contention at the receiving port only (the DOWN half): see nvswitch_generator.hpp.
     l.link = {host + "-nvlink", p.port_bandwidth_Bps, p.port_latency_s, xml::Sharing::split_duplex,
-              link_props("nvlink", p.payload_efficiency, contention)};
+              link_props("nvlink", p.payload_efficiency), {}};
+    if (!contention.empty()) l.link.down_props.emplace_back("contention", contention);
     l.from = host;
     l.to = sw;
     ports.push_back(t.add_link(std::move(l)));
@@ -57,7 +59,9 @@ std::string nvswitch_platform_xml(const NvswitchParams& p, const std::string& co
       throw std::logic_error("ns-3 variant of nvswitch needs contention off and no backplane");
     return xml::write_platform(ns3_zone(t, "platform"), comment);
   }
-  return xml::write_platform(flow_zone(t, "platform"), comment);
+  xml::Zone z = flow_zone(t, "platform");
+  add_nccl_props(z.props, p.nccl);
+  return xml::write_platform(z, comment);
 }
 
 }  // namespace chimera

@@ -100,7 +100,9 @@ std::string pcie_platform_xml(const PcieParams& p, const std::string& comment) {
     if (!p.p2p) throw std::logic_error("ns-3 variant of pcie needs p2p");
     return xml::write_platform(ns3_zone(t, "platform"), comment);
   }
-  return xml::write_platform(flow_zone(t, "platform"), comment);
+  xml::Zone z = flow_zone(t, "platform");
+  add_nccl_props(z.props, p.nccl);
+  return xml::write_platform(z, comment);
 }
 
 }  // namespace chimera

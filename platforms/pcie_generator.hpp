@@ -11,6 +11,7 @@
 #include <string>
 
 #include "platforms/flat_topology.hpp"
+#include "platforms/generator_common.hpp"
 
 namespace chimera {
 
@@ -18,6 +19,7 @@ struct PcieParams {
   int gpus = 8;
   int sockets = 2;
   int gpus_per_switch = 0;  // 0: every GPU on its own root port
+  NcclPlatformProps nccl;   // root-zone props of NCCL's collective model (LL128 off: PCIe)
   bool p2p = true;
   double pcie_bandwidth_Bps = 26e9;       // PCIe 4.0 x16, achievable DMA rate per direction
   double pcie_latency_s = 0.5e-6;         // per GPU link

@@ -142,6 +142,9 @@ void expand_split_duplex(Zone& z) {
     up.id += "-up";
     down.id += "-down";
     up.sharing = down.sharing = Sharing::shared;
+    up.down_props.clear();
+    for (auto& p : l.down_props) down.props.push_back(p);
+    down.down_props.clear();
     links.push_back(std::move(up));
     links.push_back(std::move(down));
   }

@@ -27,6 +27,7 @@ struct Link {
   double latency_s = 0;
   Sharing sharing = Sharing::shared;
   Props props;
+  Props down_props;  // split-duplex only: props of the DOWN half alone (a receiving port's contention)
 };
 
 struct Hop {

@@ -7,7 +7,8 @@
 //   0 .. 15                     collectives: a collective on stream s uses channel s
 //   16, 17, 18, ...             point-to-point transfers: pair k (activations, gradients) is
 //                               16 + 2k and 17 + 2k
-//   channel + 16384             the second tree of a double binary tree (inside collectives)
+//   channel + k * 16384         lane k (1..63) of a collective: the second tree of a double
+//                               binary tree, the rings of a multi-rail ring (inside collectives)
 #include <cstdint>
 
 namespace chimera::channels {
@@ -27,5 +28,8 @@ inline constexpr int kLaneOffset = 1 << 14;
 // The channel of lane 1 of a collective on `channel` (lane 0 is `channel` itself): the double
 // binary tree runs its mirrored tree there so that the two trees' messages never match.
 constexpr int second_lane(int channel) { return channel + kLaneOffset; }
+// Lanes 0 .. kMaxLanes-1 of a collective on `channel` (mailbox keys hold channels below 2^20).
+inline constexpr int kMaxLanes = 64;
+constexpr int lane(int channel, int k) { return channel + k * kLaneOffset; }
 
 }  // namespace chimera::channels

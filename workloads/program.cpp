@@ -39,14 +39,15 @@ constexpr AlgoName kAlgoNames[] = {
     {CollectiveAlgorithm::direct, "direct"},
     {CollectiveAlgorithm::double_binary_tree, "double-binary-tree"},
     {CollectiveAlgorithm::binomial_tree, "binomial-tree"},
-    {CollectiveAlgorithm::hierarchical, "hierarchical"}};
+    {CollectiveAlgorithm::hierarchical, "hierarchical"},
+    {CollectiveAlgorithm::nvls, "nvls"}};
 }  // namespace
 
 const char* const kCollectiveKindChoices =
     "allreduce, reducescatter, allgather, alltoall, broadcast, reduce, multicast, m2ms";
 const char* const kCollectiveAlgorithmChoices =
     "auto, ring, ring-bidir, hierarchical-ring, halving-doubling, halving-doubling-serial, direct, "
-    "double-binary-tree, binomial-tree, hierarchical";
+    "double-binary-tree, binomial-tree, hierarchical, nvls";
 
 const char* to_string(CollectiveKind k) {
   for (const auto& e : kKindNames)

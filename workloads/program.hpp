@@ -40,6 +40,7 @@ enum class CollectiveAlgorithm : std::uint8_t {
   double_binary_tree,       // two mirrored binary trees, pipelined in chunks (all-reduce)
   binomial_tree,            // broadcast / reduce in log2(n) rounds
   hierarchical,             // intra-node, then inter-node, then intra-node (multi-node)
+  nvls,                     // NVLink SHARP: the switch reduces and multicasts (all-reduce)
 };
 
 const char* to_string(OpKind k);

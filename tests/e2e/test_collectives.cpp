@@ -142,11 +142,14 @@ TEST_CASE("ring-bidir on the research's 4x4 torus is no faster than ring: both h
 
 TEST_CASE("auto picks the platform's algorithm: halving-doubling on the DGX-2-like switch, hierarchical ring on the torus") {
   // collectives/README.md: `auto` takes the root zone's collective_algorithm where it fits.
-  // dgx2-2x8, ranks 0-7 on switch 0 (a = 200 ns, 50 GB/s), 4 KiB: halving-doubling
+  // dgx2-2x8-concurrent, ranks 0-7 on switch 0 (a = 200 ns, 50 GB/s), 4 KiB: halving-doubling
   // 2 log2(8) a + 2M(7/8)/B = 1.343 us, where a ring would take 14(a + M/(8B)) = 2.943 us.
   const double M = 4096, dgx_a = 200e-9;
-  CHECK(time_of("--op allreduce --algo auto --ranks 0-7 --sizes 4KiB --platform platforms/isca25/dgx2-2x8.xml") ==
+  CHECK(time_of("--op allreduce --algo auto --ranks 0-7 --sizes 4KiB --platform platforms/isca25/dgx2-2x8-concurrent.xml") ==
         approx(6 * dgx_a + 2 * M * 7 / 8 / B).epsilon(0.005));
+  // dgx2-2x8 (the research's): serial halving-doubling, 3 log2(8) a + 3M(7/8)/B.
+  CHECK(time_of("--op allreduce --algo auto --ranks 0-7 --sizes 4KiB --platform platforms/isca25/dgx2-2x8.xml") ==
+        approx(9 * dgx_a + 3 * M * 7 / 8 / B).epsilon(0.005));
   // torus2d-4x4, the 2 x 2 block 0, 1, 4, 5 (neighbours one 100 ns channel plus 2 x 1 ns
   // injection apart), 4 KiB: rings along x, then y, reduce-scatter then all-gather, 4 rounds of
   // M/2, M/4, M/4, M/2: 4a + 1.5M/B = 0.531 us; a ring 0-1-4-5 would take 6 rounds, two of

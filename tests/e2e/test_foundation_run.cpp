@@ -171,6 +171,8 @@ TEST_CASE("every command whose help offers --json prints exactly one JSON object
       {"run", "run scenarios/default.toml"},
       {"program", "program scenarios/default.toml --rank 0"},
       {"collective", "collective --op allreduce --ranks 0-1 --sizes 1MiB" + star},
+      {"calibrate", "calibrate --platform platforms/nvswitch-h100-8.xml -o " + dir +
+                        "/cal.xml --algo ring --rounds 1 tests/data/nccl-tests/sendrecv_perf-h100.txt"},
       {"fusion", "fusion --pair tp+sp --bytes 1MiB --groups linear" + star},
       {"sweep", "sweep tests/data/fidelity/collectives.toml --output " + dir + "/out.csv"},
       {"sweep merge", "sweep merge -o " + dir + "/merged.csv " + dir + "/out.csv"},

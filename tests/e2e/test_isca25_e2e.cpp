@@ -6,7 +6,8 @@
 // 2.662 -> 1.752 ms). The research's artifact publishes no run results (the reference says so),
 // so these are chimera-sim's own published figures, each re-derived here by hand.
 //
-// GPT-2 medium, fp32, B = 1, S = 256, TP+PP on the a100 interconnect (platforms/isca25/dgx2-2x8.xml):
+// GPT-2 medium, fp32, B = 1, S = 256, TP+PP on the a100 interconnect with the concurrent
+// halving-doubling the derivation assumes (platforms/isca25/dgx2-2x8-concurrent.xml):
 // 8 stages of 2 devices, 3 layers each; stages 0-3 on switch 0 ports (0,1) .. (6,7), stages 4-7
 // on switch 1. P = 4 x 256 x 1024 = 1 MiB between layers.
 //
@@ -75,8 +76,8 @@ lowering = "isca25"
 compute_barrier = {}
 )",
                                                   variant, pass, scaling ? "true" : "false",
-                                                  source_path(scaling ? "platforms/isca25/dgx2-2x32.xml"
-                                                                      : "platforms/isca25/dgx2-2x8.xml"),
+                                                  source_path(scaling ? "platforms/isca25/dgx2-2x32-concurrent.xml"
+                                                                      : "platforms/isca25/dgx2-2x8-concurrent.xml"),
                                                   barrier ? "true" : "false");
   auto r = run_cli("run '" + dir + "/s.toml' --json");
   std::filesystem::remove_all(dir);
@@ -127,7 +128,7 @@ TEST_CASE("isca25 e2e: GPT-2 medium TP+PP backward on a100, streams and compat b
 }
 
 TEST_CASE("isca25 e2e: GPT-2 medium TP+PP forward on the 64-device a100 equals the hand-derived chain (2.662 -> 1.752 ms)") {
-  // a100_scaling (platforms/isca25/dgx2-2x32.xml): 8 stages of 8 devices, 3 layers each, stages
+  // a100_scaling (platforms/isca25/dgx2-2x32-concurrent.xml): 8 stages of 8 devices, 3 layers each, stages
   // 0-3 on switch 0, 4-7 on switch 1. Compute per device ceil(cycles / 8): attention 3643 ns, MLP
   // 5371 ns. Halving-doubling over 8 (a = 200 ns): all-gather and reduce-scatter
   // 3a + (7/8)P/B, all-reduce twice that. Boundary m2ms of P from 8 to 8 devices: P/64 per pair,

@@ -52,7 +52,7 @@ const LinkUsage* find(const LinkStats& s, const std::string& link) {
 }  // namespace
 
 TEST_CASE("link stats: one NVSwitch transfer loads the sender's UP port and the receiver's DOWN port") {
-  SimulationResult r = simulate(sends(2, {{0, 1}}), options("nvswitch", {"--gpus", "2"}));
+  SimulationResult r = simulate(sends(2, {{0, 1}}), options("nvswitch", {"--gpus", "2", "--payload-efficiency", "1"}));
   REQUIRE(r.link_stats);
   const LinkStats& s = *r.link_stats;
   CHECK(s.communications == 1);
@@ -103,7 +103,7 @@ TEST_CASE("link stats: busy time is the union of overlapping and separate transf
   p[0].add(second);
   p[1].add(transfer(p[1], OpKind::recv, 0, X));
   p[2].add(transfer(p[2], OpKind::recv, 0, X));
-  SimulationResult r = simulate(p, options("nvswitch", {"--gpus", "3"}));
+  SimulationResult r = simulate(p, options("nvswitch", {"--gpus", "3", "--payload-efficiency", "1"}));
   const LinkUsage* up = find(*r.link_stats, "gpu0-nvlink-up");
   REQUIRE(up);
   CHECK(up->flows == 2);

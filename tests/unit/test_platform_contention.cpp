@@ -1,7 +1,9 @@
-// Issue 9: NVSwitch port contention. GPU 0's receive port carries B x efficiency(n) with n
-// flows arriving at once, shared fairly: n peers sending X bytes each finish after
-// latency + n X / (B efficiency(n)). The per-GPU bandwidth n X / (time - latency) thus follows the
-// curve; with contention off it is B whatever n.
+// Issues 9 and 16.4: NVSwitch port contention, receiver-side. GPU 0's receive (DOWN) port
+// carries B x efficiency(n) with n flows arriving at once, shared fairly: n peers sending X
+// bytes each finish after latency + n X / (B efficiency(n)). The per-GPU bandwidth
+// n X / (time - latency) thus follows the curve; a sender's egress is not derated; with
+// contention off (the default) it is B whatever n. Payload efficiency 1 throughout (the
+// generator's NCCL default would scale B).
 #include <doctest/doctest.h>
 
 #include <string>
@@ -53,9 +55,16 @@ TEST_CASE("the default curve falls linearly from 1 to 0.5 at 7 peers") {
   CHECK(parsed->efficiency == c.efficiency);
 }
 
-TEST_CASE("nvswitch default contention: 1 peer at full speed - 7 peers at about half") {
-  auto run = PlatformRun(generate_from_cli("nvswitch", {}).xml, false);
-  CHECK(run.loaded.contention_links == 16);
+const std::vector<std::string> kPlain = {"--payload-efficiency", "1"};
+
+static std::vector<std::string> plain(std::vector<std::string> more) {
+  more.insert(more.end(), kPlain.begin(), kPlain.end());
+  return more;
+}
+
+TEST_CASE("nvswitch contention when asked for: 1 peer at full speed - 7 peers at about half, receiving ports only") {
+  auto run = PlatformRun(generate_from_cli("nvswitch", plain({"--contention"})).xml, false);
+  CHECK(run.loaded.contention_links == 8);  // the DOWN half of each of the 8 ports
   auto t = run.time({peers_to_gpu0(1), peers_to_gpu0(4), peers_to_gpu0(7)});
   CHECK(per_gpu_bandwidth(t[0], 1) == approx(B).epsilon(0.005));
   CHECK(per_gpu_bandwidth(t[1], 4) == approx(B * (1 - 0.5 * 3 / 6)).epsilon(0.005));
@@ -64,8 +73,23 @@ TEST_CASE("nvswitch default contention: 1 peer at full speed - 7 peers at about 
   for (double x : t[2]) CHECK(x == approx(L + 7 * X / (B * 0.5)).epsilon(0.005));
 }
 
+TEST_CASE("nvswitch contention does not derate a sender's egress: gpu0 to 7 peers at B") {
+  auto run = PlatformRun(generate_from_cli("nvswitch", plain({"--contention"})).xml, false);
+  std::vector<Transfer> out;
+  for (int p = 1; p <= 7; ++p) out.push_back({"gpu0", "gpu" + std::to_string(p), X});
+  auto t = run.time({out});
+  for (double x : t[0]) CHECK(x == approx(L + 7 * X / B).epsilon(0.005));
+}
+
+TEST_CASE("nvswitch contention is off by default") {
+  auto run = PlatformRun(generate_from_cli("nvswitch", kPlain).xml, false);
+  CHECK(run.loaded.contention_links == 0);
+  auto t = run.time({peers_to_gpu0(7)});
+  CHECK(per_gpu_bandwidth(t[0], 7) == approx(B).epsilon(0.005));
+}
+
 TEST_CASE("nvswitch with an explicit curve") {
-  auto run = PlatformRun(generate_from_cli("nvswitch", {"--contention-curve", "1,0.8,0.6"}).xml, false);
+  auto run = PlatformRun(generate_from_cli("nvswitch", plain({"--contention", "--contention-curve", "1,0.8,0.6"})).xml, false);
   auto t = run.time({peers_to_gpu0(2), peers_to_gpu0(3), peers_to_gpu0(6)});
   CHECK(per_gpu_bandwidth(t[0], 2) == approx(0.8 * B).epsilon(0.005));
   CHECK(per_gpu_bandwidth(t[1], 3) == approx(0.6 * B).epsilon(0.005));
@@ -73,7 +97,7 @@ TEST_CASE("nvswitch with an explicit curve") {
 }
 
 TEST_CASE("nvswitch with contention off: 1 and 7 peers give the same per-GPU bandwidth") {
-  auto run = PlatformRun(generate_from_cli("nvswitch", {"--no-contention"}).xml, false);
+  auto run = PlatformRun(generate_from_cli("nvswitch", plain({"--no-contention"})).xml, false);
   CHECK(run.loaded.contention_links == 0);
   auto t = run.time({peers_to_gpu0(1), peers_to_gpu0(7)});
   CHECK(per_gpu_bandwidth(t[0], 1) == approx(B).epsilon(0.005));
@@ -82,7 +106,7 @@ TEST_CASE("nvswitch with contention off: 1 and 7 peers give the same per-GPU ban
 
 TEST_CASE("nvswitch backplane: a shared link crossed by every route") {
   // Backplane 600 GB/s, no contention: 4 disjoint pairs at once share it (150 GB/s each).
-  auto run = PlatformRun(generate_from_cli("nvswitch", {"--no-contention", "--backplane-bandwidth", "600GBps"}).xml, false);
+  auto run = PlatformRun(generate_from_cli("nvswitch", plain({"--no-contention", "--backplane-bandwidth", "600GBps"})).xml, false);
   auto t = run.time({{{"gpu0", "gpu1", X}}, {{"gpu0", "gpu1", X}, {"gpu2", "gpu3", X}, {"gpu4", "gpu5", X}, {"gpu6", "gpu7", X}}});
   CHECK(t[0][0] == approx(L + X / B).epsilon(0.005));
   for (double x : t[1]) CHECK(x == approx(L + X / 150e9).epsilon(0.005));

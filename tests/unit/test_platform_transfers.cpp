@@ -24,14 +24,14 @@ PlatformRun generated(const std::string& kind, const std::vector<std::string>& a
 }  // namespace
 
 TEST_CASE("nvswitch: one transfer crosses two ports (B = 300 GB/s for a100 - 0.5 us each)") {
-  auto run = generated("nvswitch", {});
+  auto run = generated("nvswitch", {"--payload-efficiency", "1"});  // NCCL's Simple share off
   auto t = run.time({{{"gpu0", "gpu5", GiB}}, {{"gpu7", "gpu2", 64 * MiB}}});
   CHECK(t[0][0] == approx(2 * 0.5e-6 + GiB / 300e9).epsilon(0.005));
   CHECK(t[1][0] == approx(2 * 0.5e-6 + 64 * MiB / 300e9).epsilon(0.005));
 }
 
 TEST_CASE("nvswitch h100 preset: 450 GB/s per port") {
-  auto run = generated("nvswitch", {"--preset", "h100", "--gpus", "4"});
+  auto run = generated("nvswitch", {"--preset", "h100", "--gpus", "4", "--payload-efficiency", "1"});
   auto t = run.time({{{"gpu0", "gpu3", GiB}}});
   CHECK(t[0][0] == approx(1e-6 + GiB / 450e9).epsilon(0.005));
 }
@@ -139,7 +139,7 @@ TEST_CASE("cluster: NVLink within a node - NICs (400 Gb/s = 50 GB/s) between nod
   // 40 H100 nodes, rail units of 8 nodes. Within a node: 2 x 0.5 us, 450 GB/s. Same unit:
   // NIC 1 us + unit switch 0.2 us + NIC 1 us, 50 GB/s. Across units: + 2 uplinks of 0.6 us and the
   // destination unit's switch (0.2 us).
-  auto run = generated("cluster", {"--nodes", "40", "--nodes-per-unit", "8"});
+  auto run = generated("cluster", {"--nodes", "40", "--nodes-per-unit", "8", "--payload-efficiency", "1"});
   auto t = run.time({{{"node0-gpu0", "node0-gpu1", GiB}},
                      {{"node0-gpu3", "node5-gpu3", GiB}},
                      {{"node0-gpu3", "node39-gpu5", GiB}},
