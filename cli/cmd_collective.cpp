@@ -2,7 +2,7 @@
 // an nccl-tests-style table of one collective over a size sweep.
 #include <iostream>
 
-#include "cli/collective_run.hpp"
+#include "study/collective_run.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "common/input_error.hpp"

@@ -10,7 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "cli/plan_simulate.hpp"
+#include "study/plan_simulate.hpp"
 #include "common/atomic_file.hpp"
 #include "common/input_error.hpp"
 #include "planner/float_text.hpp"

@@ -13,10 +13,10 @@
 #include <map>
 
 #include "cli/commands.hpp"
-#include "cli/csv.hpp"
+#include "study/csv.hpp"
 #include "cli/output.hpp"
-#include "cli/process_pool.hpp"
-#include "cli/sweep.hpp"
+#include "study/process_pool.hpp"
+#include "study/sweep.hpp"
 #include "common/atomic_file.hpp"
 #include "common/input_error.hpp"
 #include "common/text_file.hpp"

@@ -9,12 +9,12 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
-#include "cli/isolated_run.hpp"
-#include "cli/link_probe.hpp"
+#include "study/isolated_run.hpp"
+#include "study/link_probe.hpp"
 #include "cli/output.hpp"
-#include "cli/pipeline_report.hpp"
-#include "cli/scenario_run.hpp"
-#include "cli/tune_common.hpp"
+#include "study/pipeline_report.hpp"
+#include "study/scenario_run.hpp"
+#include "study/tune_common.hpp"
 #include "common/input_error.hpp"
 #include "common/units.hpp"
 #include "version.hpp"

@@ -1,4 +1,4 @@
-#include "cli/report.hpp"
+#include "study/report.hpp"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 #include <map>
 #include <set>
 
-#include "cli/pipeline_report.hpp"
+#include "study/pipeline_report.hpp"
 #include "common/units.hpp"
 #include "compute/hardware_preset.hpp"
 #include "platforms/link_stats.hpp"

@@ -1,4 +1,4 @@
-#include "cli/process_pool.hpp"
+#include "study/process_pool.hpp"
 
 #include <poll.h>
 #include <sys/wait.h>
@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "cli/isolated_run.hpp"
+#include "study/isolated_run.hpp"
 #include "common/input_error.hpp"
 
 namespace chimera {

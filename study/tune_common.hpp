@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/scenario.hpp"
+#include "study/scenario.hpp"
 #include "planner/pipeline_tuner.hpp"
 
 namespace chimera {

@@ -1,14 +1,14 @@
-#include "cli/tune_common.hpp"
+#include "study/tune_common.hpp"
 
 #include <fmt/format.h>
 
 #include <sstream>
 
-#include "cli/isolated_run.hpp"
-#include "cli/link_probe.hpp"
-#include "cli/pipeline_report.hpp"
-#include "cli/report.hpp"
-#include "cli/scenario_run.hpp"
+#include "study/isolated_run.hpp"
+#include "study/link_probe.hpp"
+#include "study/pipeline_report.hpp"
+#include "study/report.hpp"
+#include "study/scenario_run.hpp"
 #include "common/input_error.hpp"
 #include "common/units.hpp"
 #include "compute/hardware_preset.hpp"

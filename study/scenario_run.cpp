@@ -1,4 +1,4 @@
-#include "cli/scenario_run.hpp"
+#include "study/scenario_run.hpp"
 
 #include <fmt/format.h>
 

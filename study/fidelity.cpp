@@ -1,14 +1,14 @@
-#include "cli/fidelity.hpp"
+#include "study/fidelity.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "cli/csv.hpp"
-#include "cli/process_pool.hpp"
-#include "cli/reference_csv.hpp"
-#include "cli/sweep.hpp"
+#include "study/csv.hpp"
+#include "study/process_pool.hpp"
+#include "study/reference_csv.hpp"
+#include "study/sweep.hpp"
 #include "common/input_error.hpp"
 #include "common/toml_reader.hpp"
 #include "common/units.hpp"

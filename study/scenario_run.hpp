@@ -7,7 +7,7 @@
 
 #include "actors/simulate.hpp"
 #include "actors/timeline_stats.hpp"
-#include "cli/scenario.hpp"
+#include "study/scenario.hpp"
 #include "compute/cost_model.hpp"
 #include "workloads/step/training_step.hpp"
 

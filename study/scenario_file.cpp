@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <limits>
 
-#include "cli/scenario.hpp"
-#include "cli/scenario_schedule.hpp"
+#include "study/scenario.hpp"
+#include "study/scenario_schedule.hpp"
 #include "common/text_file.hpp"
 #include "common/toml_reader.hpp"
 #include "compute/cost_model.hpp"

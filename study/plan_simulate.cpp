@@ -1,4 +1,4 @@
-#include "cli/plan_simulate.hpp"
+#include "study/plan_simulate.hpp"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 #include <iostream>
 
 #include "actors/simulate.hpp"
-#include "cli/isolated_run.hpp"
+#include "study/isolated_run.hpp"
 #include "common/input_error.hpp"
 #include "common/strings.hpp"
 #include "compute/hardware_preset.hpp"
