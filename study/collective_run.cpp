@@ -129,11 +129,19 @@ nlohmann::json run_collective_request(const CollectiveRequest& q) {
   Prepared p = prepare(q);
   const int n = static_cast<int>(p.ranks.size());
   nlohmann::json rows = nlohmann::json::array();
+  std::string resolved;  // what `auto` stands for: the same at every size (group and platform decide)
   for (double bytes : q.sizes) {
     nlohmann::json r = run_isolated([&] {
-      SimulationResult res = simulate(single_collective_programs(p, bytes), p.sim);
-      return nlohmann::json{{"time_s", res.makespan_s}, {"messages", res.messages_sent}, {"bytes_sent_by_rank", res.bytes_sent_by_rank}};
+      std::vector<Program> programs = single_collective_programs(p, bytes);
+      Simulation sim(p.sim, p.world);
+      SimulationResult res = sim.run(programs);
+      const Program& first = programs[p.ranks.front()];
+      return nlohmann::json{{"time_s", res.makespan_s},
+                            {"messages", res.messages_sent},
+                            {"bytes_sent_by_rank", res.bytes_sent_by_rank},
+                            {"resolved_algorithm", to_string(sim.resolved_algorithm(first, first.ops().front()))}};
     });
+    if (resolved.empty()) resolved = r["resolved_algorithm"].get<std::string>();
     double t = r["time_s"].get<double>();
     double algbw = t > 0 ? bytes / t : 0;
     rows.push_back({{"bytes", bytes},
@@ -145,6 +153,7 @@ nlohmann::json run_collective_request(const CollectiveRequest& q) {
   }
   return {{"op", to_string(p.kind)},
           {"algorithm", to_string(p.algo)},
+          {"resolved_algorithm", resolved},
           {"ranks", p.ranks},
           {"targets", p.targets},
           {"shape", p.shape},
@@ -173,8 +182,9 @@ nlohmann::json collective_closed_form(const CollectiveRequest& q) {
 
 std::string collective_text(const nlohmann::json& j) {
   std::vector<int> ranks = j["ranks"], targets = j["targets"];
+  const std::string requested = j["algorithm"], resolved = j.value("resolved_algorithm", requested);
   std::string out = fmt::format("# {} ({}, {}) over {} ranks {}{}\n# platform {}\n# network {}\n# {}\n",
-                                j["op"].get<std::string>(), j["algorithm"].get<std::string>(),
+                                j["op"].get<std::string>(), requested == resolved ? requested : requested + " -> " + resolved,
                                 j["granularity"].get<std::string>(), ranks.size(), describe_group(Group{ranks, {}}),
                                 targets.empty() ? "" : " -> " + describe_group(Group{targets, {}}),
                                 j["platform"].get<std::string>(), j["network"].get<std::string>(),

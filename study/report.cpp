@@ -155,7 +155,16 @@ nlohmann::json report_json(const Scenario& s, const ScenarioRun& run) {
                       {"messages", run.result.messages_sent},
                       {"bytes_sent", run.result.bytes_sent}}},
           {"ranks", std::move(ranks)},
+          {"collectives", collectives_json(run.collectives)},
           {"inputs", provenance(s, run.compute_description)}};
+  // What ran: the presets of the ranks (the platform's, or the scenario's where it overrides).
+  std::set<std::string> ran(run.rank_presets.begin(), run.rank_presets.end());
+  std::string presets;
+  for (const auto& p : ran) presets += (presets.empty() ? "" : ", ") + p;
+  auto& compute_inputs = out["inputs"]["compute"];
+  compute_inputs["scenario_preset"] = s.compute.preset_given ? nlohmann::json(s.compute.preset) : nlohmann::json(nullptr);
+  compute_inputs["override_platform_presets"] = s.compute.override_platform_presets;
+  if (!presets.empty()) compute_inputs["preset"] = presets;
   // Opt-in ([output] link_stats = true); the 1000 busiest links at most.
   if (run.result.link_stats) out["link_stats"] = link_stats_json(*run.result.link_stats, 1000);
   if (run.pipeline) {
@@ -229,6 +238,7 @@ std::string report_text(const nlohmann::json& r) {
                      format_duration(t["mean_peer_wait_s"].get<double>()), format_duration(t["mean_idle_s"].get<double>()));
   out += fmt::format("\n{} ops, {} messages, {} sent over the network\n", t["ops"].get<std::size_t>(),
                      t["messages"].get<std::uint64_t>(), format_bytes(t["bytes_sent"].get<double>()));
+  if (r.contains("collectives") && !r["collectives"].empty()) out += "\n" + collectives_text(r["collectives"]);
   if (r.contains("link_stats")) out += "\n" + link_stats_text(r["link_stats"], r["iteration_time_s"].get<double>());
   if (r.contains("pipeline")) out += "\n" + pipeline_report_text(r["pipeline"]);
   return out;

@@ -155,6 +155,13 @@ ComputeSpec read_compute(TomlTable& t) {
       throw;
     }
     c.preset = resolve_preset(t.file(), *p);
+    c.preset_given = true;
+  }
+  if (auto o = t.boolean("override_platform_presets")) {
+    if (*o && !c.preset_given)
+      throw t.error("override_platform_presets", "overrides the platform's presets with [compute] preset, which is not set",
+                    "a [compute] preset to run on every host");
+    c.override_platform_presets = *o;
   }
   std::string models;
   for (const auto& n : compute_model_names()) models += (models.empty() ? "" : ", ") + n;

@@ -109,7 +109,13 @@ ScenarioRun run_scenario(const Scenario& s) {
   ScenarioRun run;
   for (int r = 0; r < world; ++r) {
     std::string p = sim.rank_host_property(r, "preset");
-    run.rank_presets.push_back(p.empty() ? s.compute.preset : p);
+    if (!p.empty() && s.compute.preset_given && p != s.compute.preset && !s.compute.override_platform_presets)
+      throw InputError({s.file}, "compute.preset",
+                       fmt::format("[compute] preset = \"{}\" but the platform gives host {} (rank {}) preset \"{}\"",
+                                   s.compute.preset, sim.rank_host_name(r), r, p),
+                       "remove [compute] preset to run the platform's presets, or set [compute] "
+                       "override_platform_presets = true to run the scenario's on every host");
+    run.rank_presets.push_back(p.empty() || s.compute.override_platform_presets ? s.compute.preset : p);
   }
   CostModels models(s.compute.model);
   run.programs = lower(s, models, run.rank_presets, &run.pipeline);
@@ -121,6 +127,8 @@ ScenarioRun run_scenario(const Scenario& s) {
   run.compute_description = models.describe();
   run.result = sim.run(run.programs);
   run.stats = rank_time_stats(run.programs, run.result);
+  run.collectives = summarize_collectives(run.programs, run.result,
+                                          [&](const Program& p, const Op& op) { return sim.resolved_algorithm(p, op); });
   return run;
 }
 
