@@ -122,6 +122,7 @@ void add_gen(CLI::App* platform) {
   gen->add_option("-o,--output", opt->output, "Output XML file (default: stdout)");
   gen->add_flag("--json", opt->json, "Print {\"kind\", \"output\", \"description\", \"bytes\"} as one JSON object");
   gen->allow_extras();
+  gen->fallthrough(false);  // its extras are the generator's keys, not the parent's options
   gen->callback([opt, gen] {
     GeneratedPlatform g = generate_from_cli(opt->kind, gen->remaining());
     if (!opt->output.empty()) write_file_atomically(opt->output, g.xml, "--output");

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "study/isolated_run.hpp"
+#include "study/progress.hpp"
 #include "common/input_error.hpp"
 
 namespace chimera {
@@ -43,6 +44,7 @@ void run_jobs(const std::vector<std::size_t>& indices, int jobs, const std::func
       if (pid == 0) {
         close(fds[0]);
         for (const Running& r : running) close(r.fd);
+        progress_settings().enabled = false;  // parallel workers: the parent reports
         const std::size_t i = indices[next];
         run_child_and_exit(fds[1], [&] { return work(i); });
       }

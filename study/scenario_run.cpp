@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "common/input_error.hpp"
+#include "common/units.hpp"
+#include "study/progress.hpp"
 #include "workloads/isca25_e2e.hpp"
 
 namespace chimera {
@@ -125,6 +128,17 @@ ScenarioRun run_scenario(const Scenario& s) {
     sim.set_reduction_costs(std::move(per_byte));
   }
   run.compute_description = models.describe();
+  std::optional<Progress> progress;
+  if (progress_settings().enabled) {
+    double ops = 0;
+    for (const Program& p : run.programs) ops += static_cast<double>(p.ops().size());
+    progress.emplace("run: ops", ops);
+    // About a thousand reports per run at most (each reads the wall clock), every op in small runs.
+    const auto every = static_cast<std::uint64_t>(std::clamp(ops / 1000, 1.0, 4096.0));
+    sim.set_progress([&progress](double now_s, std::uint64_t done) {
+      progress->update(static_cast<double>(done), "simulated " + format_duration(now_s));
+    }, every);
+  }
   run.result = sim.run(run.programs);
   run.stats = rank_time_stats(run.programs, run.result);
   run.collectives = summarize_collectives(run.programs, run.result,

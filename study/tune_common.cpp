@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "study/isolated_run.hpp"
+#include "study/progress.hpp"
 #include "study/link_probe.hpp"
 #include "study/pipeline_report.hpp"
 #include "study/report.hpp"
@@ -154,7 +155,9 @@ TuneOutcome run_tune(const Scenario& s, TuneSetup& setup) {
         fmt::format("at least {} per GPU, more GPUs, or a smaller model", format_bytes(least.estimate.peak_memory_bytes)));
   }
   const std::size_t k = std::min<std::size_t>(setup.top, out.result.feasible.size());
+  Progress progress("tune: simulated configurations", static_cast<double>(k));
   for (std::size_t i = 0; i < k; ++i) {
+    if (i > 0) progress.update(static_cast<double>(i));
     const RankedCandidate& rc = out.result.feasible[i];
     Scenario cs = scenario_for(s, rc.candidate, setup.request.inputs.optimizer);
     nlohmann::json sim = run_isolated([&] {
