@@ -31,6 +31,10 @@ nlohmann::json provenance(const Scenario& s, const std::string& compute_descript
                                                                             : nlohmann::json(nullptr)},
                             {"payload_efficiency", s.network.payload_efficiency},
                             {"description", describe(s.network)}};
+  if (s.network.model == NetworkModel::LV08)  // DESIGN.md "SimGrid, used well"
+    network["warning"] =
+        "LV08's factors (latency x 13.01, bandwidth x 0.97, TCP window, ACK cross-traffic) are calibrated for wide-area "
+        "TCP, not NVLink or PCIe; CM02 (the default) has none";
   if (s.network.model == NetworkModel::NS3) {  // what the TCP tuning applied (platforms/ns3_tuning.hpp)
     nlohmann::json tuning = nlohmann::json::array();
     for (const Ns3Setting& t : ns3_tuning_settings())
@@ -188,14 +192,15 @@ std::string report_text(const nlohmann::json& r) {
                      in["model"]["sequence"].get<int>(), in["model"]["micro_batch"].get<int>(),
                      in["model"]["bytes_per_element"].get<int>());
   const auto& par = in["parallel"];
-  out += fmt::format("  parallel   tp {} pp {} dp {} sp {} ep {}, {} micro-batches, {} GPUs ({}{})\n", par["tp"].get<int>(),
+  out += fmt::format("  parallel   tp {} pp {} dp {} sp {} ep {}, {} micro-batch{}, {} GPUs ({}{})\n", par["tp"].get<int>(),
                      par["pp"].get<int>(), par["dp"].get<int>(), par["sp"].get<int>(), par["ep"].get<int>(),
-                     par["micro_batches"].get<int>(), par["gpus"].get<int>(), in["workload"].get<std::string>(),
+                     par["micro_batches"].get<int>(), par["micro_batches"].get<int>() == 1 ? "" : "es", par["gpus"].get<int>(), in["workload"].get<std::string>(),
                      par.value("sequence_parallel", false) ? ", sequence parallel: reduce-scatter + all-gather, 1/tp stage boundaries" : "");
   if (in.contains("schedule") && !in["schedule"].is_null())
     out += fmt::format("  schedule   {}\n", in["schedule"].get<std::string>());
   out += fmt::format("  platform   {}\n", in["platform"].get<std::string>());
   out += fmt::format("  network    {}\n", in["network"]["description"].get<std::string>());
+  if (in["network"].contains("warning")) out += fmt::format("  warning    {}\n", in["network"]["warning"].get<std::string>());
   out += fmt::format("  compute    {}{}\n", in["compute"]["description"].get<std::string>(),
                      in["compute"].value("lowering", "standard") == "standard" ? "" : ", isca25 GEMM lists");
   out += fmt::format("  version    {}\n\n", in["version"].get<std::string>());

@@ -345,6 +345,9 @@ void read_fusion(TomlTable& t, const TomlTable& parallel, Scenario& s) {
 Scenario read_scenario(TomlTable& root, const std::string& file) {
   Scenario s;
   s.file = file;
+  if (root.has("axes") && root.has("kind"))  // a common slip: `run` given a sweep file
+    throw root.error("axes", "this is a sweep file (kind and [axes]), not a scenario",
+                     fmt::format("chimera-sim sweep {}, or a scenario file for run", file));
   auto schema = root.integer("schema", "1");
   if (!schema) throw root.error("schema", "missing required key", "schema = 1");
   if (*schema != kScenarioSchema)
