@@ -32,7 +32,7 @@ TuneSetup tune_setup(const Scenario& s, int gpus, int tp, int mini_batch, const 
                                            s.model.heads, s.model.ffn_hidden),
                        "a common divisor");
   r.mini_batch = mini_batch > 0 ? mini_batch : s.parallel.dp * s.parallel.micro_batches * s.model.micro_batch;
-  if (mini_batch < 0) throw option_error("--mini-batch", fmt::format("{} sequences", mini_batch), "an integer >= 1");
+  if (mini_batch < 0) throw option_error("--global-batch", fmt::format("{} sequences", mini_batch), "an integer >= 1");
   const HardwarePreset preset = load_hardware_preset(s.compute.preset);
   if (!memory.empty()) {
     try {
@@ -143,7 +143,7 @@ TuneOutcome run_tune(const Scenario& s, TuneSetup& setup) {
   try {
     out.result = tune_pipeline(setup.request);
   } catch (const std::invalid_argument& e) {
-    throw option_error("--mini-batch", e.what(), "a mini-batch divisible by some data-parallel width");
+    throw option_error("--global-batch", e.what(), "a mini-batch divisible by some data-parallel width");
   }
   if (out.result.feasible.empty()) {
     const RankedCandidate& least = out.result.least_memory;

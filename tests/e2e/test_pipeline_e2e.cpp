@@ -341,7 +341,7 @@ TEST_CASE("schedule and tune option errors name the option") {
                               {"--gpus 8 --tp 3", "--tp"},
                               {"--gpus 8 --kinds 1f1b,hanayo", "--kinds"},
                               {"--gpus 8 --memory lots", "--memory"},
-                              {"--gpus 8 --mini-batch -3", "--mini-batch"}}) {
+                              {"--gpus 8 --mini-batch -3", "--global-batch"}}) {
     auto r = run_cli(fmt::format("tune '{}' {}", path, args));
     CHECK(r.exit_code == 2);
     CHECK(contains(r.err, option));
