@@ -14,7 +14,7 @@ namespace {
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 }  // namespace
 
-TEST_CASE("schedule takes --pp and --micro-batches; --stages and --microbatches are hidden aliases") {
+TEST_CASE("schedule takes --pp and --micro-batches, --stages and --microbatches are hidden aliases") {
   auto now = run_cli("schedule --kind 1f1b --pp 4 --micro-batches 8 --json");
   REQUIRE_MESSAGE(now.exit_code == 0, now.err);
   auto old = run_cli("schedule --kind 1f1b --stages 4 --microbatches 8 --json");
@@ -30,7 +30,7 @@ TEST_CASE("schedule takes --pp and --micro-batches; --stages and --microbatches 
   CHECK(contains(bad.err, "--micro-batches"));
 }
 
-TEST_CASE("layer takes --sequence and --micro-batch; --seq and --batch are hidden aliases") {
+TEST_CASE("layer takes --sequence and --micro-batch, --seq and --batch are hidden aliases") {
   auto now = run_cli("layer --model gpt2-medium --preset a100 --sequence 512 --micro-batch 2 --json");
   REQUIRE_MESSAGE(now.exit_code == 0, now.err);
   auto old = run_cli("layer --model gpt2-medium --preset a100 --seq 512 --batch 2 --json");
