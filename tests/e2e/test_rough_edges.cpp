@@ -75,3 +75,20 @@ TEST_CASE("LV08 on a GPU platform is reported with a warning that its factors ar
   auto cm02 = json::parse(run_cli("run scenarios/default.toml --json").out);
   CHECK_FALSE(cm02["inputs"]["network"].contains("warning"));
 }
+
+TEST_CASE("the compressed ASCII timeline aggregates each column instead of sampling an instant") {
+  // 1F1B, D = 64, N = 256, F = 1, B = 2: P0 runs 64 warm-up forwards, then alternates F and B,
+  // and its last action is the backward of micro-batch 255, ending the iteration.
+  auto r = run_cli("schedule --kind 1f1b --pp 64 --micro-batches 256");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  const auto at = r.out.find("\nP0   ");
+  REQUIRE(at != std::string::npos);
+  const std::string row = r.out.substr(at + 6, r.out.find('\n', at + 1) - at - 6);
+  CHECK(row.front() == 'F');
+  CHECK(row.back() == 'B');  // sampling showed P0's last columns idle
+  // In the steady state every column holds twice as much backward as forward work: B.
+  const auto first_b = row.find('B');
+  REQUIRE(first_b != std::string::npos);
+  CHECK(row.find_first_not_of('B', first_b) == std::string::npos);
+  CHECK(contains(r.out, "aggregated"));
+}
