@@ -10,8 +10,10 @@ all: build
 deps:
 	@./scripts/install-deps.sh
 
+# PYTHON=ON also builds the Python module chimera_sim into $(BUILD_DIR)/python (README "Python").
+PYTHON ?= ON
 configure: deps
-	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DCHIMERA_PYTHON=$(PYTHON) >/dev/null
 
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)

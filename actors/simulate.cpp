@@ -31,6 +31,15 @@ namespace s4u = simgrid::s4u;
 
 constexpr OpIndex kNoOp = std::numeric_limits<OpIndex>::max();
 
+// Finished ops of all ranks, for progress reports (SimulationOptions::on_progress).
+struct OpCounter {
+  std::uint64_t done = 0, every = 1;
+  const std::function<void(double, std::uint64_t)>* report = nullptr;
+  void add() {
+    if (++done % every == 0) (*report)(s4u::Engine::get_clock(), done);
+  }
+};
+
 // One rank at run time: its ops by stream, how many dependencies each op still waits for, and
 // which ops wait for each, so that finishing an op resumes exactly the stream it unblocks.
 // Everything here is flat arrays sized once: no allocation per op.
@@ -46,6 +55,7 @@ struct RankRuntime {
   std::vector<OpIndex> waiting_op;              // per stream: the op it waits to start, or kNoOp
   std::vector<std::coroutine_handle<>> waiting;  // per stream: its suspended task
   std::optional<RankLoop> loop;
+  OpCounter* counter = nullptr;  // when progress is reported
 
   void build(const Program& p) {
     program = &p;
@@ -125,6 +135,7 @@ Task<> run_stream(CommContext& ctx, RankRuntime& rt, std::uint16_t stream) {
     else co_await communicate(ctx, rt, op);
     (*rt.timings)[i].end_s = s4u::Engine::get_clock();
     rt.finish(i);
+    if (rt.counter) rt.counter->add();
   }
 }
 
@@ -325,6 +336,11 @@ void Simulation::set_reduction_costs(std::vector<double> seconds_per_byte) {
   impl_->collectives.reduction_seconds_per_byte = std::move(seconds_per_byte);
 }
 
+void Simulation::set_progress(std::function<void(double, std::uint64_t)> report, std::uint64_t every_ops) {
+  impl_->options.on_progress = std::move(report);
+  impl_->options.progress_every_ops = every_ops;
+}
+
 Simulation::~Simulation() = default;
 
 int Simulation::ranks() const { return static_cast<int>(impl_->platform.rank_hosts.size()); }
@@ -366,8 +382,14 @@ SimulationResult Simulation::run(const std::vector<Program>& programs) {
 
   const double precision = simgrid::config::get_value<double>("surf/precision");
   std::vector<RankRuntime> runtimes(ranks);
+  OpCounter counter;
+  if (impl_->options.on_progress) {
+    counter.report = &impl_->options.on_progress;
+    counter.every = std::max<std::uint64_t>(1, impl_->options.progress_every_ops);
+  }
   for (int r = 0; r < ranks; ++r) {
     RankRuntime& rt = runtimes[r];
+    if (counter.report) rt.counter = &counter;
     rt.rank = r;
     rt.build(programs[r]);
     result.timings[r].assign(programs[r].ops().size(), OpTiming{});

@@ -3,6 +3,7 @@
 // program's streams (compute, tensor-parallel, data-parallel, pipeline, ...) side by side as
 // tasks of one loop (collectives/rank_loop.hpp), so communication overlaps compute wherever
 // dependencies allow. One simulation per process: SimGrid allows a single engine.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -26,6 +27,10 @@ struct SimulationOptions {
   CollectiveOptions collectives;
   // Per-link bytes and busy time (platforms/link_stats.hpp); off: no signal is listened to.
   bool link_stats = false;
+  // Called every `progress_every_ops` finished ops with the simulated time and the ops done so
+  // far (all ranks): progress reports read it; it never changes the run.
+  std::function<void(double now_s, std::uint64_t ops_done)> on_progress;
+  std::uint64_t progress_every_ops = 4096;
 };
 
 struct OpTiming {
@@ -82,6 +87,8 @@ class Simulation {
   // Local reduction cost per rank in seconds per byte (e.g. from each rank's preset); set
   // before run() to enable reductions.
   void set_reduction_costs(std::vector<double> seconds_per_byte);
+  // SimulationOptions::on_progress, set once the programs (and so the total) are known.
+  void set_progress(std::function<void(double now_s, std::uint64_t ops_done)> report, std::uint64_t every_ops);
 
   // Checks every collective against its algorithm and group (InputError on the first problem),
   // then executes the programs.

@@ -2,7 +2,7 @@
 // an nccl-tests-style table of one collective over a size sweep.
 #include <iostream>
 
-#include "cli/collective_run.hpp"
+#include "study/collective_run.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "collectives/nccl_model.hpp"
@@ -33,14 +33,16 @@ void add_collective_command(CLI::App& app) {
   cmd->add_option("--tree-chunks", q->tree_chunks, "Chunks per tree of double-binary-tree (0 = automatic)");
   cmd->add_option("--payload-efficiency", q->payload_efficiency, "Payload share of link bandwidth, (0, 1]")
       ->capture_default_str();
-  cmd->add_flag("!--unrotated", q->rotated,
+  auto unrotated = std::make_shared<bool>(false);
+  cmd->add_flag("--unrotated", *unrotated,
                 "m2ms in rounds (--algo ring): every source addresses target 0 first instead of the rotated order");
   cmd->add_option("--protocol", q->protocol,
                   std::string("NCCL protocol on platforms with NCCL's model (collective_model = nccl): ") +
                       kNcclProtocolChoices)
       ->capture_default_str();
   cmd->add_flag("--json", *json, "Print {\"rows\": [...]} as one JSON object");
-  cmd->callback([q, sizes, json] {
+  cmd->callback([q, sizes, json, unrotated] {
+    q->rotated = !*unrotated;
     try {
       q->sizes = parse_byte_sweep(*sizes);
     } catch (const std::invalid_argument& e) {

@@ -6,7 +6,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "cli/fidelity.hpp"
+#include "study/fidelity.hpp"
 #include "cli/output.hpp"
 #include "common/atomic_file.hpp"
 #include "common/input_error.hpp"

@@ -5,7 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "cli/fusion_run.hpp"
+#include "study/fusion_run.hpp"
 #include "cli/output.hpp"
 #include "platforms/network_settings.hpp"
 #include "common/input_error.hpp"

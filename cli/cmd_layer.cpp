@@ -55,8 +55,8 @@ ModelSpec layer_model(const LayerOptions& o) {
     if (v < 1 || v > kMax)
       throw option_error(option, fmt::format("{} is out of range", v), fmt::format("an integer from 1 to {}", kMax));
   };
-  if (o.seq) positive("--seq", *o.seq), m.sequence = static_cast<int>(*o.seq);
-  if (o.batch) positive("--batch", *o.batch), m.micro_batch = static_cast<int>(*o.batch);
+  if (o.seq) positive("--sequence", *o.seq), m.sequence = static_cast<int>(*o.seq);
+  if (o.batch) positive("--micro-batch", *o.batch), m.micro_batch = static_cast<int>(*o.batch);
   positive("--tp", o.tp);
   positive("--ep", o.ep);
   return m;
@@ -253,8 +253,11 @@ void add_layer_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("layer", "Per-kernel cost of one transformer layer, forward and backward");
   cmd->add_option("--model", o->model, "Model zoo name (workloads/models/)")->required();
   cmd->add_option("--preset", o->preset, "Hardware preset name or preset TOML file")->required();
-  cmd->add_option("--seq", o->seq, "Sequence length (default: the model's)");
-  cmd->add_option("--batch", o->batch, "Sequences per micro-batch (default: the model's)");
+  // The scenario's names ([model] sequence, micro_batch); the old flags stay as hidden aliases.
+  cmd->add_option("--sequence", o->seq, "Sequence length (default: the model's)");
+  cmd->add_option("--micro-batch", o->batch, "Sequences per micro-batch (default: the model's)");
+  cmd->add_option("--seq", o->seq, "Old name of --sequence")->group("");
+  cmd->add_option("--batch", o->batch, "Old name of --micro-batch")->group("");
   cmd->add_option("--tp", o->tp, "Tensor-parallel degree")->capture_default_str();
   cmd->add_option("--ep", o->ep, "Expert-parallel degree (MoE models)")->capture_default_str();
   cmd->add_option("--lowering", o->lowering, std::string("Lowering: ") + kLoweringModeChoices)->capture_default_str();

@@ -10,7 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "cli/plan_simulate.hpp"
+#include "study/plan_simulate.hpp"
 #include "common/atomic_file.hpp"
 #include "common/input_error.hpp"
 #include "planner/float_text.hpp"
@@ -88,7 +88,17 @@ nlohmann::json plan_json(const PlanRecord& p, const Cluster& c, const SearchOpti
                       {"micro_batch_size", st.micro_batch_size}});
   std::vector<std::string> seq;
   for (int t : p.sequence) seq.push_back(c.types[t]);
-  return {{"cost_ms", p.cost.total},
+  // Seconds like every other command (cost_s, cost_parts_s); the Metis model's milliseconds
+  // (cost_ms, cost_parts_ms) stay for one release.
+  return {{"cost_s", p.cost.total / 1e3},
+          {"cost_parts_s",
+           {{"execution", p.cost.execution / 1e3},
+            {"fb_sync", p.cost.fb_sync / 1e3},
+            {"update", p.cost.update / 1e3},
+            {"dp_allreduce", p.cost.dp_allreduce / 1e3},
+            {"p2p", p.cost.p2p / 1e3},
+            {"batch_gen", p.cost.batch_gen / 1e3}}},
+          {"cost_ms", p.cost.total},
           {"cost_text", shortest(p.cost.total)},
           {"cost_parts_ms",
            {{"execution", p.cost.execution},
@@ -176,6 +186,7 @@ void run_plan(const PlanOptions& opt) {
                            {"unavailable_costs", b.unavailable_costs}});
     nlohmann::json j = {{"search_steps", r.search_steps},
                 {"best_cost", r.top.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.top.front().cost.total)},
+                {"best_cost_s", r.top.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.top.front().cost.total / 1e3)},
                 {"best_cost_text", r.top.empty() ? "" : shortest(r.top.front().cost.total)},
                 {"inter_stage_plans", r.inter_stage_plans},
                 {"costed_plans", r.costed_plans},

@@ -119,11 +119,19 @@ void add_gen(CLI::App* platform) {
       "gen", "Write a platform from a generator: platform gen KIND [--key value ...] -o FILE "
              "(parameters: `chimera-sim platform kinds KIND`)");
   gen->add_option("kind", opt->kind, "Generator: " + generator_kind_choices())->required();
-  gen->add_option("-o,--output", opt->output, "Output XML file (default: stdout)");
+  gen->add_option("-o,--output", opt->output,
+                  "Output XML file (default: stdout); with --ns3, x.xml becomes x-ns3.xml, the sibling fidelity runs use");
   gen->add_flag("--json", opt->json, "Print {\"kind\", \"output\", \"description\", \"bytes\"} as one JSON object");
   gen->allow_extras();
+  gen->fallthrough(false);  // its extras are the generator's keys, not the parent's options
   gen->callback([opt, gen] {
     GeneratedPlatform g = generate_from_cli(opt->kind, gen->remaining());
+    // The ns-3 variant of x.xml is x-ns3.xml, the sibling `fidelity` and sweeps look for: never
+    // overwrite the flow-level file with it.
+    const std::string& out = opt->output;
+    if (g.description.find("ns3=true") != std::string::npos && out.size() > 4 && out.ends_with(".xml") &&
+        !out.ends_with("-ns3.xml"))
+      opt->output = out.substr(0, out.size() - 4) + "-ns3.xml";
     if (!opt->output.empty()) write_file_atomically(opt->output, g.xml, "--output");
     if (opt->json) {
       print_json({{"kind", opt->kind}, {"output", opt->output}, {"description", g.description}, {"bytes", g.xml.size()}});

@@ -10,12 +10,12 @@
 #include <string>
 
 #include "cli/commands.hpp"
-#include "cli/isolated_run.hpp"
-#include "cli/pipeline_report.hpp"
+#include "study/isolated_run.hpp"
+#include "study/pipeline_report.hpp"
 #include "cli/playground_prompt.hpp"
-#include "cli/scenario_run.hpp"
+#include "study/scenario_run.hpp"
 #include "cli/schedule_view.hpp"
-#include "cli/tune_common.hpp"
+#include "study/tune_common.hpp"
 #include "common/input_error.hpp"
 #include "common/units.hpp"
 #include "compute/hardware_preset.hpp"

@@ -5,7 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "cli/scenario_run.hpp"
+#include "study/scenario_run.hpp"
 #include "common/input_error.hpp"
 
 namespace chimera {

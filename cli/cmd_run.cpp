@@ -6,8 +6,8 @@
 #include "actors/chrome_trace.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "cli/report.hpp"
-#include "cli/scenario_run.hpp"
+#include "study/report.hpp"
+#include "study/scenario_run.hpp"
 #include "common/atomic_file.hpp"
 
 namespace chimera {

@@ -1,4 +1,4 @@
-// chimera-sim schedule --kind K --stages D --microbatches N [--fwd F --bwd B --wgrad W]
+// chimera-sim schedule --kind K --pp D --micro-batches N [--fwd F --bwd B --wgrad W]
 //   [--chunks v] [--pipes-per-direction f] [--extend concat|doubling] [--svg FILE] [--json]:
 // a pipeline schedule run with unit times and free communication — ASCII timeline per
 // worker, bubble ratio (with its closed form), peak activations.
@@ -17,8 +17,8 @@ namespace chimera {
 namespace {
 
 std::string flag_of(const std::string& option) {
-  if (option == "stages") return "--stages";
-  if (option == "micro_batches") return "--microbatches";
+  if (option == "stages") return "--pp";
+  if (option == "micro_batches") return "--micro-batches";
   if (option == "chunks") return "--chunks";
   if (option == "pipes_per_direction") return "--pipes-per-direction";
   if (option == "extend") return "--extend";
@@ -39,8 +39,11 @@ void add_schedule_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "schedule", "Run a pipeline schedule with unit times and free communication: timeline, bubble, peak activations");
   cmd->add_option("--kind", opt->kind, std::string("Schedule: ") + kScheduleKindChoices)->capture_default_str();
-  cmd->add_option("--stages", opt->stages, "Pipeline stages D (workers per pipeline)")->capture_default_str();
-  cmd->add_option("--microbatches", opt->micro_batches, "Micro-batches N per worker per iteration")->capture_default_str();
+  // The scenario's names ([parallel] pp, micro_batches); the old flags stay as hidden aliases.
+  cmd->add_option("--pp", opt->stages, "Pipeline stages D (workers per pipeline)")->capture_default_str();
+  cmd->add_option("--micro-batches", opt->micro_batches, "Micro-batches N per worker per iteration")->capture_default_str();
+  cmd->add_option("--stages", opt->stages, "Old name of --pp")->group("");
+  cmd->add_option("--microbatches", opt->micro_batches, "Old name of --micro-batches")->group("");
   cmd->add_option("--fwd", opt->fwd, "Forward time of one full worker stage per micro-batch")->capture_default_str();
   cmd->add_option("--bwd", opt->bwd, "Backward time (input and weight gradient) of one stage per micro-batch")
       ->capture_default_str();

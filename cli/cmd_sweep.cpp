@@ -13,10 +13,11 @@
 #include <map>
 
 #include "cli/commands.hpp"
-#include "cli/csv.hpp"
+#include "study/csv.hpp"
 #include "cli/output.hpp"
-#include "cli/process_pool.hpp"
-#include "cli/sweep.hpp"
+#include "study/process_pool.hpp"
+#include "study/progress.hpp"
+#include "study/sweep.hpp"
 #include "common/atomic_file.hpp"
 #include "common/input_error.hpp"
 #include "common/text_file.hpp"
@@ -139,8 +140,12 @@ void run_sweep(const std::string& file, int jobs, const std::string& shard_text,
     ++mine;
     if (!done.rows.count(i)) todo.push_back(i);
   }
-  fmt::print(stderr, "sweep {}: {} points, shard {}/{} has {}, {} already done, {} to run with -j {}\n", file, total,
-             shard, shards, mine, mine - todo.size(), todo.size(), jobs);
+  if (progress_settings().enabled) {
+    flush_stdout();
+    fmt::print(stderr, "sweep {}: {} points, shard {}/{} has {}, {} already done, {} to run with -j {}\n", file, total,
+               shard, shards, mine, mine - todo.size(), todo.size(), jobs);
+  }
+  Progress progress("sweep: points", static_cast<double>(todo.size()));
 
   std::size_t finished = 0;
   std::string failure;
@@ -160,7 +165,7 @@ void run_sweep(const std::string& file, int jobs, const std::string& shard_text,
              append_durably(fd, line);
              done.rows[i] = line;
              ++finished;
-             fmt::print(stderr, "[{}/{}] point {}{} ({:.2f} s)\n", finished, todo.size(), i, labels, o.wall_s);
+             progress.update(static_cast<double>(finished), fmt::format("last point {}{} ({:.2f} s)", i, labels, o.wall_s));
              return true;
            });
   close(fd);

@@ -9,12 +9,12 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
-#include "cli/isolated_run.hpp"
-#include "cli/link_probe.hpp"
+#include "study/isolated_run.hpp"
+#include "study/link_probe.hpp"
 #include "cli/output.hpp"
-#include "cli/pipeline_report.hpp"
-#include "cli/scenario_run.hpp"
-#include "cli/tune_common.hpp"
+#include "study/pipeline_report.hpp"
+#include "study/scenario_run.hpp"
+#include "study/tune_common.hpp"
 #include "common/input_error.hpp"
 #include "common/units.hpp"
 #include "version.hpp"
@@ -34,8 +34,9 @@ void add_tune_command(CLI::App& app) {
   cmd->add_option("scenario", opt->scenario, "Scenario file: model, platform, compute preset, network")->required();
   cmd->add_option("--gpus", opt->gpus, "GPUs P to plan for")->required();
   cmd->add_option("--memory", opt->memory, "Memory per GPU, e.g. 80GiB (default: the preset's capacity)");
-  cmd->add_option("--mini-batch", opt->mini_batch,
+  cmd->add_option("--global-batch", opt->mini_batch,
                   "Sequences per iteration (default: the scenario's dp x micro_batches x micro_batch)");
+  cmd->add_option("--mini-batch", opt->mini_batch, "Old name of --global-batch")->group("");
   cmd->add_option("--tp", opt->tp, "Tensor-parallel degree inside a stage (default: the scenario's)");
   cmd->add_option("--kinds", opt->kinds, std::string("Schedules to consider, comma-separated (default all): ") +
                                              kScheduleKindChoices);

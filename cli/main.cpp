@@ -7,6 +7,8 @@
 
 #include "actors/simulate.hpp"
 #include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "study/progress.hpp"
 #include "common/input_error.hpp"
 #include "version.hpp"
 
@@ -15,6 +17,13 @@ int main(int argc, char** argv) {
                "SimGrid platforms"};
   app.set_version_flag("--version", chimera::version_string());
   app.require_subcommand(1);
+  app.fallthrough();  // --quiet also after the subcommand (inherited by the subcommands added next)
+  app.add_flag("-q,--quiet", [](std::int64_t) { chimera::progress_settings().enabled = false; },
+               "No progress lines on stderr (results and errors still print)");
+  app.add_option_function<double>(
+         "--progress-interval", [](double s) { chimera::progress_settings().interval_s = s; },
+         "Seconds between progress lines when stderr is not a terminal, and before the first (default 5)")
+      ->check(CLI::NonNegativeNumber);
   chimera::add_run_command(app);
   chimera::add_program_command(app);
   chimera::add_collective_command(app);
@@ -43,12 +52,15 @@ int main(int argc, char** argv) {
     app.exit(e);  // prints CLI11's message
     return chimera::kExitInputError;
   } catch (const chimera::InputError& e) {
+    chimera::flush_stdout();
     fmt::print(stderr, "error: {}\n", e.what());
     return chimera::kExitInputError;
   } catch (const chimera::SimulationDeadlock& e) {
+    chimera::flush_stdout();
     fmt::print(stderr, "error: {}\n", e.what());
     return 3;
   } catch (const std::exception& e) {
+    chimera::flush_stdout();
     fmt::print(stderr, "internal error: {}\n", e.what());
     return 1;
   }

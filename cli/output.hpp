@@ -8,6 +8,8 @@
 namespace chimera {
 
 void print_json(const nlohmann::json& j);
+// Before anything goes to stderr: stdout's buffered text first, so the two never mix mid-line.
+void flush_stdout();
 
 // Prints "<what>: wall time 0.123 s" on stderr when destroyed, unless an exception is unwinding.
 class WallClock {

@@ -1,10 +1,10 @@
-// Fidelity reference CSV (cli/reference_csv.cpp), joined to three sweeps: the collective test
+// Fidelity reference CSV (study/reference_csv.cpp), joined to three sweeps: the collective test
 // sweep (key columns, no clock), the six-pair fusion sweep (a variant column; clock given as
 // with --clock-ghz) and a single scenario (no key column).
 #include <optional>
 #include <vector>
 
-#include "cli/reference_csv.hpp"
+#include "study/reference_csv.hpp"
 #include "fuzz/fuzz_util.hpp"
 
 namespace {

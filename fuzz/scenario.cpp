@@ -1,11 +1,11 @@
-// Scenario TOML (cli/scenario_file.cpp): parse_scenario on arbitrary text. The input poses as a
+// Scenario TOML (study/scenario_file.cpp): parse_scenario on arbitrary text. The input poses as a
 // file two levels under scenarios/, where most seeds live, so their relative platform and
 // preset paths resolve. An accepted scenario must hold what the parser promises (positive
 // shapes and degrees that multiply to the rank count): a value silently truncated to int
 // would break it.
 #include <fmt/format.h>
 
-#include "cli/scenario.hpp"
+#include "study/scenario.hpp"
 #include "fuzz/fuzz_util.hpp"
 
 namespace {

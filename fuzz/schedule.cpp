@@ -1,11 +1,11 @@
-// Pipeline schedule options (cli/scenario_schedule.cpp, workloads/schedules): a scenario's
+// Pipeline schedule options (study/scenario_schedule.cpp, workloads/schedules): a scenario's
 // [schedule] table checked against [parallel] pp / micro_batches and [model] (a zoo name or
 // shape keys; 1024 layers when absent). Options the parser accepts must generate a schedule
 // that validates and runs with unit times (for sizes a fuzz iteration can afford); an
 // InvalidSchedule or a std::invalid_argument from the generators is a finding.
 #include <fmt/format.h>
 
-#include "cli/scenario_schedule.hpp"
+#include "study/scenario_schedule.hpp"
 #include "common/toml_reader.hpp"
 #include "fuzz/fuzz_util.hpp"
 #include "workloads/schedules/unit_executor.hpp"

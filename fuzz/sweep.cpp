@@ -1,7 +1,7 @@
-// Sweep TOML (cli/sweep_file.cpp): parse_sweep on arbitrary text, which also validates every
+// Sweep TOML (study/sweep_file.cpp): parse_sweep on arbitrary text, which also validates every
 // point (kind run: the scenario each point names, with its overrides). The input poses as a
 // file in scenarios/fidelity/, where the sweep seeds live.
-#include "cli/sweep.hpp"
+#include "study/sweep.hpp"
 #include "fuzz/fuzz_util.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -224,7 +224,7 @@ LoadedPlatform load_platform(simgrid::s4u::Engine& engine, const PlatformSpec& s
   if (!spec.rank_hosts.empty()) {
     if (static_cast<int>(spec.rank_hosts.size()) < ranks)
       throw InputError(origin, "platform.hosts",
-                       fmt::format("maps {} ranks to hosts but the scenario has {} ranks", spec.rank_hosts.size(), ranks),
+                       fmt::format("maps {} ranks to hosts but the run has {} ranks", spec.rank_hosts.size(), ranks),
                        fmt::format("a list of {} host names", ranks));
     for (int r = 0; r < ranks; ++r) {
       auto* h = engine.host_by_name_or_null(spec.rank_hosts[r]);
@@ -239,7 +239,7 @@ LoadedPlatform load_platform(simgrid::s4u::Engine& engine, const PlatformSpec& s
   }
   if (static_cast<int>(out.hosts_in_order.size()) < ranks)
     throw InputError(origin, "platform",
-                     fmt::format("the platform {} has {} hosts but the scenario needs {} ranks", where,
+                     fmt::format("the platform {} has {} hosts but the run needs {} ranks", where,
                                  out.hosts_in_order.size(), ranks),
                      fmt::format("a platform with at least {} hosts", ranks));
   out.rank_hosts.assign(out.hosts_in_order.begin(), out.hosts_in_order.begin() + ranks);

@@ -5,7 +5,8 @@ set -eu
 
 PACKAGES="g++ cmake make pkg-config
 libsimgrid-dev libboost-graph-dev libtomlplusplus-dev doctest-dev libbenchmark-dev
-libcli11-dev libfmt-dev nlohmann-json3-dev libns3-dev python3-matplotlib"
+libcli11-dev libfmt-dev nlohmann-json3-dev libns3-dev python3-matplotlib
+pybind11-dev python3-dev"
 
 # `install-deps.sh fuzz` (make fuzz-build) also installs clang and its runtime (libFuzzer,
 # sanitizers); `make test` and `make demo` need neither.

@@ -84,10 +84,15 @@ def markdown(name, rs):
 
 
 def main():
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--markdown", action="store_true", help="also print the README tables")
+    args = ap.parse_args()
     for name, title in STUDIES.items():
         rs = rows(name)
         figure(name, title, rs)
-        if "--markdown" in sys.argv:
+        if args.markdown:
             markdown(name, rs)
 
 

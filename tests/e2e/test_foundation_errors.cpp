@@ -90,7 +90,7 @@ TEST_CASE("degrees that do not divide the GPU count") {
 TEST_CASE("a platform with fewer hosts than ranks") {
   std::string t = kValid;
   t.replace(t.find("gpus = 4"), 8, "gpus = 2");
-  expect_error(t, {"scenario.toml:", "platform", "has 2 hosts but the scenario needs 4 ranks", "at least 4 hosts"});
+  expect_error(t, {"scenario.toml:", "platform", "has 2 hosts but the run needs 4 ranks", "at least 4 hosts"});
 }
 
 TEST_CASE("missing files: the scenario itself and the platform it names") {

@@ -126,12 +126,12 @@ TEST_CASE("schedule: --svg draws the timeline and output is deterministic and er
        "error: --kind: unknown schedule 'hanayo' (valid: gpipe, 1f1b, interleaved, chimera, zb-h1, gems, pipedream, "
        "pipedream-2bw)"},
       {"schedule --kind chimera --stages 3 --microbatches 3",
-       "error: --stages: chimera needs an even number of stages (got 3) (valid: an even number >= 2)"},
+       "error: --pp: chimera needs an even number of stages (got 3) (valid: an even number >= 2)"},
       {"schedule --kind chimera --stages 4 --microbatches 6",
-       "error: --microbatches: chimera needs micro-batches per worker to be a multiple of the 4 stages (N = K*D; got 6) "
+       "error: --micro-batches: chimera needs micro-batches per worker to be a multiple of the 4 stages (N = K*D; got 6) "
        "(valid: a multiple of 4)"},
       {"schedule --kind chimera --stages 4 --microbatches 4 --extend doubling",
-       "error: --microbatches: forward doubling needs an even number of basic units (N = K*D, K even); got N = 4 with "
+       "error: --micro-batches: forward doubling needs an even number of basic units (N = K*D, K even); got N = 4 with "
        "D = 4 (valid: a multiple of 8)"},
       {"schedule --kind 1f1b --wgrad 1", "error: --wgrad: only zb-h1 splits the backward (valid: drop --wgrad, or --kind zb-h1)"},
       {"schedule --kind 1f1b --fwd 0", "error: --fwd: 0 is not a positive time (valid: a number > 0)"},
@@ -341,7 +341,7 @@ TEST_CASE("schedule and tune option errors name the option") {
                               {"--gpus 8 --tp 3", "--tp"},
                               {"--gpus 8 --kinds 1f1b,hanayo", "--kinds"},
                               {"--gpus 8 --memory lots", "--memory"},
-                              {"--gpus 8 --mini-batch -3", "--mini-batch"}}) {
+                              {"--gpus 8 --mini-batch -3", "--global-batch"}}) {
     auto r = run_cli(fmt::format("tune '{}' {}", path, args));
     CHECK(r.exit_code == 2);
     CHECK(contains(r.err, option));

@@ -135,7 +135,7 @@ TEST_CASE("bad platform: fewer hosts than ranks") {
   std::string t = std::string(kScenario);
   t.replace(t.find("gpus = 8"), 8, "gpus = 16");
   std::string s16 = d.file("s16.toml", t + "[platform]\nfile = \"" + chimera::test::source_path("platforms/isca25/torus3d-2x2x2.xml") + "\"\n");
-  expect_one_error(run_cli("run '" + s16 + "'"), {"has 8 hosts but the scenario needs 16 ranks", "at least 16 hosts"});
+  expect_one_error(run_cli("run '" + s16 + "'"), {"has 8 hosts but the run needs 16 ranks", "at least 16 hosts"});
 }
 
 TEST_CASE("bad platform: unknown preset and unknown role name the file - line and element") {

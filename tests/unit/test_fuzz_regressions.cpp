@@ -6,8 +6,8 @@
 
 #include <string>
 
-#include "cli/scenario.hpp"
-#include "cli/sweep.hpp"
+#include "study/scenario.hpp"
+#include "study/sweep.hpp"
 #include "common/input_error.hpp"
 #include "common/text_file.hpp"
 #include "planner/metis_cluster.hpp"

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <set>
 
@@ -84,15 +85,29 @@ std::string ascii_timeline(const PipelineSchedule& s, const ScheduleTimeline& t,
   const long per = (cells + max_columns - 1) / max_columns;
   const double span = per * q;
   const long columns = (cells + per - 1) / per;
-  out += fmt::format("(one column = {:g} time units; F forward, B backward, W weight gradient, . idle)\n", span);
+  out += fmt::format("(one column = {:g} time units, aggregated: the kind of work that filled most of it, F forward, "
+                     "B backward, W weight gradient; . idle for more than half of it)\n",
+                     span);
   for (int w = 0; w < s.workers; ++w) {
-    std::string row(columns, '.');
+    // Busy time per column and kind: every action adds its overlap with each column it spans,
+    // so a column never shows one instant's state (sampling showed a steady 1F1B as all F).
+    std::vector<std::array<double, 3>> busy(columns, {0, 0, 0});
     for (std::size_t i = 0; i < s.actions[w].size(); ++i) {
       const Action& a = s.actions[w][i];
       if (!is_compute(a.type)) continue;
-      // A column shows the action running at its start.
-      long c0 = std::lround(std::ceil(t.timings[w][i].start / span - 1e-9));
-      for (long c = c0; c < columns && c * span < t.timings[w][i].end - 1e-12; ++c) row[c] = type_char(a.type);
+      const double start = t.timings[w][i].start, end = t.timings[w][i].end;
+      const int kind = a.type == ActionType::forward ? 0 : a.type == ActionType::backward ? 1 : 2;
+      for (long c = std::max(0L, static_cast<long>(start / span)); c < columns && c * span < end; ++c)
+        busy[c][kind] += std::max(0.0, std::min(end, (c + 1) * span) - std::max(start, c * span));
+    }
+    std::string row(columns, '.');
+    for (long c = 0; c < columns; ++c) {
+      const auto& b = busy[c];
+      const double total = b[0] + b[1] + b[2];
+      const double width_c = std::min(span, t.iteration_time - c * span);
+      if (total * 2 < width_c) continue;
+      const int top = static_cast<int>(std::max_element(b.begin(), b.end()) - b.begin());
+      row[c] = "FBW"[top];
     }
     out += fmt::format("{:<4} {}\n", worker_name(w), row);
   }

@@ -20,6 +20,10 @@ inline constexpr int kScenarioSchema = 1;
 
 struct ComputeSpec {
   std::string preset = "a100";  // hardware preset of every host without its own <prop id="preset">
+  // Whether the scenario named [compute] preset. A host whose own preset differs is then an
+  // error, unless override_platform_presets: the scenario's preset runs on every host.
+  bool preset_given = false;
+  bool override_platform_presets = false;
   std::string model;            // compute cost model; default_compute_model() when not given
   std::string lowering = "standard";  // GEMMs a layer charges: "standard" or "isca25" (workloads/transformer_kernels.hpp)
 };

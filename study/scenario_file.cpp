@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <limits>
 
-#include "cli/scenario.hpp"
-#include "cli/scenario_schedule.hpp"
+#include "study/scenario.hpp"
+#include "study/scenario_schedule.hpp"
 #include "common/text_file.hpp"
 #include "common/toml_reader.hpp"
 #include "compute/cost_model.hpp"
@@ -155,6 +155,13 @@ ComputeSpec read_compute(TomlTable& t) {
       throw;
     }
     c.preset = resolve_preset(t.file(), *p);
+    c.preset_given = true;
+  }
+  if (auto o = t.boolean("override_platform_presets")) {
+    if (*o && !c.preset_given)
+      throw t.error("override_platform_presets", "overrides the platform's presets with [compute] preset, which is not set",
+                    "a [compute] preset to run on every host");
+    c.override_platform_presets = *o;
   }
   std::string models;
   for (const auto& n : compute_model_names()) models += (models.empty() ? "" : ", ") + n;
@@ -351,6 +358,9 @@ void read_fusion(TomlTable& t, const TomlTable& parallel, Scenario& s) {
 Scenario read_scenario(TomlTable& root, const std::string& file) {
   Scenario s;
   s.file = file;
+  if (root.has("axes") && root.has("kind"))  // a common slip: `run` given a sweep file
+    throw root.error("axes", "this is a sweep file (kind and [axes]), not a scenario",
+                     fmt::format("chimera-sim sweep {}, or a scenario file for run", file));
   auto schema = root.integer("schema", "1");
   if (!schema) throw root.error("schema", "missing required key", "schema = 1");
   if (*schema != kScenarioSchema)

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "cli/sweep.hpp"
+#include "study/sweep.hpp"
 
 namespace chimera {
 

@@ -1,4 +1,4 @@
-#include "cli/pipeline_report.hpp"
+#include "study/pipeline_report.hpp"
 
 #include <fmt/format.h>
 

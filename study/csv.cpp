@@ -1,4 +1,4 @@
-#include "cli/csv.hpp"
+#include "study/csv.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "cli/scenario_schedule.hpp"
+#include "study/scenario_schedule.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "cli/process_pool.hpp"
+#include "study/process_pool.hpp"
 
 #include <poll.h>
 #include <sys/wait.h>
@@ -10,7 +10,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "cli/isolated_run.hpp"
+#include "study/isolated_run.hpp"
+#include "study/progress.hpp"
 #include "common/input_error.hpp"
 
 namespace chimera {
@@ -43,6 +44,7 @@ void run_jobs(const std::vector<std::size_t>& indices, int jobs, const std::func
       if (pid == 0) {
         close(fds[0]);
         for (const Running& r : running) close(r.fd);
+        progress_settings().enabled = false;  // parallel workers: the parent reports
         const std::size_t i = indices[next];
         run_child_and_exit(fds[1], [&] { return work(i); });
       }

@@ -1,4 +1,4 @@
-#include "cli/fusion_run.hpp"
+#include "study/fusion_run.hpp"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "actors/simulate.hpp"
-#include "cli/isolated_run.hpp"
+#include "study/isolated_run.hpp"
 #include "common/input_error.hpp"
 #include "common/units.hpp"
 #include "version.hpp"

@@ -10,7 +10,7 @@ namespace chimera {
 
 nlohmann::json run_isolated(const std::function<nlohmann::json()>& work);
 
-// The two halves, for callers that manage their own children (cli/process_pool.cpp):
+// The two halves, for callers that manage their own children (study/process_pool.cpp):
 // in the child, runs `work`, writes its result or its exception as JSON to `fd` and exits;
 // in the parent, turns that text back into the result or rethrows the exception.
 [[noreturn]] void run_child_and_exit(int fd, const std::function<nlohmann::json()>& work);

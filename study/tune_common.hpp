@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/scenario.hpp"
+#include "study/scenario.hpp"
 #include "planner/pipeline_tuner.hpp"
 
 namespace chimera {
@@ -29,11 +29,14 @@ struct SimulatedCandidate {
   double simulated_peak_memory_bytes = 0;
   double simulated_bubble = 0;
   bool simulated_fits = true;
+  int model_rank = 0;  // 1-based position in the model's ranking
 };
 
 struct TuneOutcome {
   TuneResult result;
-  std::vector<SimulatedCandidate> simulated;  // the top k, in model order
+  // The model's top k, ranked by simulated time (those that fit memory first; ties keep the
+  // model's order): the choice is the simulated best, the model's rank stands beside it.
+  std::vector<SimulatedCandidate> simulated;
 };
 
 // Runs the search; no feasible configuration is an InputError on --memory.

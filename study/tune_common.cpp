@@ -1,14 +1,16 @@
-#include "cli/tune_common.hpp"
+#include "study/tune_common.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <sstream>
 
-#include "cli/isolated_run.hpp"
-#include "cli/link_probe.hpp"
-#include "cli/pipeline_report.hpp"
-#include "cli/report.hpp"
-#include "cli/scenario_run.hpp"
+#include "study/isolated_run.hpp"
+#include "study/progress.hpp"
+#include "study/link_probe.hpp"
+#include "study/pipeline_report.hpp"
+#include "study/report.hpp"
+#include "study/scenario_run.hpp"
 #include "common/input_error.hpp"
 #include "common/units.hpp"
 #include "compute/hardware_preset.hpp"
@@ -30,7 +32,7 @@ TuneSetup tune_setup(const Scenario& s, int gpus, int tp, int mini_batch, const 
                                            s.model.heads, s.model.ffn_hidden),
                        "a common divisor");
   r.mini_batch = mini_batch > 0 ? mini_batch : s.parallel.dp * s.parallel.micro_batches * s.model.micro_batch;
-  if (mini_batch < 0) throw option_error("--mini-batch", fmt::format("{} sequences", mini_batch), "an integer >= 1");
+  if (mini_batch < 0) throw option_error("--global-batch", fmt::format("{} sequences", mini_batch), "an integer >= 1");
   const HardwarePreset preset = load_hardware_preset(s.compute.preset);
   if (!memory.empty()) {
     try {
@@ -141,7 +143,7 @@ TuneOutcome run_tune(const Scenario& s, TuneSetup& setup) {
   try {
     out.result = tune_pipeline(setup.request);
   } catch (const std::invalid_argument& e) {
-    throw option_error("--mini-batch", e.what(), "a mini-batch divisible by some data-parallel width");
+    throw option_error("--global-batch", e.what(), "a mini-batch divisible by some data-parallel width");
   }
   if (out.result.feasible.empty()) {
     const RankedCandidate& least = out.result.least_memory;
@@ -153,7 +155,9 @@ TuneOutcome run_tune(const Scenario& s, TuneSetup& setup) {
         fmt::format("at least {} per GPU, more GPUs, or a smaller model", format_bytes(least.estimate.peak_memory_bytes)));
   }
   const std::size_t k = std::min<std::size_t>(setup.top, out.result.feasible.size());
+  Progress progress("tune: simulated configurations", static_cast<double>(k));
   for (std::size_t i = 0; i < k; ++i) {
+    if (i > 0) progress.update(static_cast<double>(i));
     const RankedCandidate& rc = out.result.feasible[i];
     Scenario cs = scenario_for(s, rc.candidate, setup.request.inputs.optimizer);
     nlohmann::json sim = run_isolated([&] {
@@ -170,8 +174,13 @@ TuneOutcome run_tune(const Scenario& s, TuneSetup& setup) {
     sc.simulated_peak_memory_bytes = sim["peak"].get<double>();
     sc.simulated_bubble = sim["bubble"].get<double>();
     sc.simulated_fits = sc.simulated_peak_memory_bytes <= setup.request.memory_bytes;
+    sc.model_rank = static_cast<int>(i) + 1;
     out.simulated.push_back(std::move(sc));
   }
+  std::stable_sort(out.simulated.begin(), out.simulated.end(), [](const SimulatedCandidate& a, const SimulatedCandidate& b) {
+    if (a.simulated_fits != b.simulated_fits) return a.simulated_fits;
+    return a.simulated_s < b.simulated_s;
+  });
   return out;
 }
 
@@ -182,6 +191,8 @@ nlohmann::json tune_json(const Scenario& s, const TuneSetup& setup, const TuneOu
   nlohmann::json simulated = nlohmann::json::array();
   for (const SimulatedCandidate& sc : out.simulated) {
     nlohmann::json j = candidate_json(sc.ranked);
+    j["model_rank"] = sc.model_rank;
+    j["simulated_rank"] = simulated.size() + 1;
     j["simulated_iteration_s"] = sc.simulated_s;
     j["simulated_samples_per_s"] = sc.simulated_s > 0 ? r.mini_batch / sc.simulated_s : 0.0;
     j["simulated_peak_memory_bytes"] = sc.simulated_peak_memory_bytes;
@@ -222,19 +233,21 @@ std::string tune_text(const Scenario& s, const TuneSetup& setup, const TuneOutco
                      format_bytes(rc.estimate.peak_memory_bytes), rc.estimate.bubble_ratio);
   }
   if (!out.simulated.empty()) {
-    o += fmt::format("\n{:>4}  {:<44} {:>12} {:>12} {:>8} {:>10} {:>10}\n", "#", "simulated", "model", "simulated", "error",
-                     "model mem", "sim. mem");
+    o += fmt::format("\n{:>4}  {:<44} {:>6} {:>12} {:>12} {:>8} {:>10} {:>10}\n", "#", "simulated (by simulated time)",
+                     "model#", "model", "simulated", "error", "model mem", "sim. mem");
     for (std::size_t i = 0; i < out.simulated.size(); ++i) {
       const auto& sc = out.simulated[i];
       const double err = sc.simulated_s > 0 ? (sc.ranked.estimate.iteration_s - sc.simulated_s) / sc.simulated_s : 0.0;
-      o += fmt::format("{:>4}  {:<44} {:>12} {:>12} {:>+7.1f}% {:>10} {:>10}{}\n", i + 1, describe(sc.ranked.candidate),
+      o += fmt::format("{:>4}  {:<44} {:>6} {:>12} {:>12} {:>+7.1f}% {:>10} {:>10}{}\n", i + 1, describe(sc.ranked.candidate),
+                       sc.model_rank,
                        format_duration(sc.ranked.estimate.iteration_s), format_duration(sc.simulated_s), 100 * err,
                        format_bytes(sc.ranked.estimate.peak_memory_bytes), format_bytes(sc.simulated_peak_memory_bytes),
                        sc.simulated_fits ? "" : "  (exceeds memory)");
     }
     const auto& best = out.simulated.front();
-    o += fmt::format("\nchoice: {} — {} per iteration simulated, {:.1f} samples/s\n", describe(best.ranked.candidate),
-                     format_duration(best.simulated_s), r.mini_batch / best.simulated_s);
+    o += fmt::format("\nchoice: {} — {} per iteration simulated, {:.1f} samples/s (the model ranked it #{})\n",
+                     describe(best.ranked.candidate), format_duration(best.simulated_s), r.mini_batch / best.simulated_s,
+                     best.model_rank);
   } else {
     o += fmt::format("\nchoice: {} (not simulated: --top 0)\n", describe(out.result.feasible.front().candidate));
   }

@@ -1,4 +1,4 @@
-#include "cli/collective_run.hpp"
+#include "study/collective_run.hpp"
 
 #include <fmt/format.h>
 
@@ -7,8 +7,8 @@
 #include <filesystem>
 
 #include "actors/simulate.hpp"
-#include "cli/isolated_run.hpp"
 #include "collectives/nccl_model.hpp"
+#include "study/isolated_run.hpp"
 #include "collectives/run_collective.hpp"
 #include "common/input_error.hpp"
 #include "common/units.hpp"
@@ -132,6 +132,7 @@ nlohmann::json run_collective_request(const CollectiveRequest& q) {
   Prepared p = prepare(q);
   const int n = static_cast<int>(p.ranks.size());
   nlohmann::json rows = nlohmann::json::array();
+  std::string resolved;  // what `auto` stands for: the same at every size (group and platform decide)
   for (double bytes : q.sizes) {
     nlohmann::json r = run_isolated([&] {
       auto programs = single_collective_programs(p, bytes);
@@ -146,6 +147,7 @@ nlohmann::json run_collective_request(const CollectiveRequest& q) {
                             {"protocol", choice.protocol},
                             {"nccl_estimate_s", choice.nccl_estimate_s}};
     });
+    if (resolved.empty()) resolved = r["resolved_algorithm"].get<std::string>();
     double t = r["time_s"].get<double>();
     double algbw = t > 0 ? bytes / t : 0;
     rows.push_back({{"bytes", bytes},
@@ -160,6 +162,7 @@ nlohmann::json run_collective_request(const CollectiveRequest& q) {
   }
   return {{"op", to_string(p.kind)},
           {"algorithm", to_string(p.algo)},
+          {"resolved_algorithm", resolved},
           {"ranks", p.ranks},
           {"targets", p.targets},
           {"shape", p.shape},
@@ -188,8 +191,9 @@ nlohmann::json collective_closed_form(const CollectiveRequest& q) {
 
 std::string collective_text(const nlohmann::json& j) {
   std::vector<int> ranks = j["ranks"], targets = j["targets"];
+  const std::string requested = j["algorithm"], resolved = j.value("resolved_algorithm", requested);
   std::string out = fmt::format("# {} ({}, {}) over {} ranks {}{}\n# platform {}\n# network {}\n# {}\n",
-                                j["op"].get<std::string>(), j["algorithm"].get<std::string>(),
+                                j["op"].get<std::string>(), requested == resolved ? requested : requested + " -> " + resolved,
                                 j["granularity"].get<std::string>(), ranks.size(), describe_group(Group{ranks, {}}),
                                 targets.empty() ? "" : " -> " + describe_group(Group{targets, {}}),
                                 j["platform"].get<std::string>(), j["network"].get<std::string>(),

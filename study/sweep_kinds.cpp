@@ -6,11 +6,11 @@
 #include <map>
 #include <sstream>
 
-#include "cli/collective_run.hpp"
-#include "cli/fusion_run.hpp"
-#include "cli/report.hpp"
-#include "cli/scenario_run.hpp"
-#include "cli/sweep.hpp"
+#include "study/collective_run.hpp"
+#include "study/fusion_run.hpp"
+#include "study/report.hpp"
+#include "study/scenario_run.hpp"
+#include "study/sweep.hpp"
 #include "common/toml_reader.hpp"
 #include "common/text_file.hpp"
 #include "common/units.hpp"

@@ -1,10 +1,13 @@
-#include "cli/scenario_run.hpp"
+#include "study/scenario_run.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "common/input_error.hpp"
+#include "common/units.hpp"
+#include "study/progress.hpp"
 #include "workloads/isca25_e2e.hpp"
 
 namespace chimera {
@@ -109,7 +112,13 @@ ScenarioRun run_scenario(const Scenario& s) {
   ScenarioRun run;
   for (int r = 0; r < world; ++r) {
     std::string p = sim.rank_host_property(r, "preset");
-    run.rank_presets.push_back(p.empty() ? s.compute.preset : p);
+    if (!p.empty() && s.compute.preset_given && p != s.compute.preset && !s.compute.override_platform_presets)
+      throw InputError({s.file}, "compute.preset",
+                       fmt::format("[compute] preset = \"{}\" but the platform gives host {} (rank {}) preset \"{}\"",
+                                   s.compute.preset, sim.rank_host_name(r), r, p),
+                       "remove [compute] preset to run the platform's presets, or set [compute] "
+                       "override_platform_presets = true to run the scenario's on every host");
+    run.rank_presets.push_back(p.empty() || s.compute.override_platform_presets ? s.compute.preset : p);
   }
   CostModels models(s.compute.model);
   run.programs = lower(s, models, run.rank_presets, &run.pipeline);
@@ -119,8 +128,21 @@ ScenarioRun run_scenario(const Scenario& s) {
     sim.set_reduction_costs(std::move(per_byte));
   }
   run.compute_description = models.describe();
+  std::optional<Progress> progress;
+  if (progress_settings().enabled) {
+    double ops = 0;
+    for (const Program& p : run.programs) ops += static_cast<double>(p.ops().size());
+    progress.emplace("run: ops", ops);
+    // About a thousand reports per run at most (each reads the wall clock), every op in small runs.
+    const auto every = static_cast<std::uint64_t>(std::clamp(ops / 1000, 1.0, 4096.0));
+    sim.set_progress([&progress](double now_s, std::uint64_t done) {
+      progress->update(static_cast<double>(done), "simulated " + format_duration(now_s));
+    }, every);
+  }
   run.result = sim.run(run.programs);
   run.stats = rank_time_stats(run.programs, run.result);
+  run.collectives = summarize_collectives(run.programs, run.result,
+                                          [&](const Program& p, const Op& op) { return sim.resolved_algorithm(p, op); });
   return run;
 }
 

@@ -4,7 +4,7 @@
 // process: the alpha-beta inputs of the analytical pipeline model.
 #include <vector>
 
-#include "cli/scenario.hpp"
+#include "study/scenario.hpp"
 #include "planner/pipeline_model.hpp"
 
 namespace chimera {

@@ -1,4 +1,4 @@
-#include "cli/isolated_run.hpp"
+#include "study/isolated_run.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "cli/report.hpp"
+#include "study/report.hpp"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 #include <map>
 #include <set>
 
-#include "cli/pipeline_report.hpp"
+#include "study/pipeline_report.hpp"
 #include "common/units.hpp"
 #include "compute/hardware_preset.hpp"
 #include "platforms/link_stats.hpp"
@@ -31,6 +31,10 @@ nlohmann::json provenance(const Scenario& s, const std::string& compute_descript
                                                                             : nlohmann::json(nullptr)},
                             {"payload_efficiency", s.network.payload_efficiency},
                             {"description", describe(s.network)}};
+  if (s.network.model == NetworkModel::LV08)  // DESIGN.md "SimGrid, used well"
+    network["warning"] =
+        "LV08's factors (latency x 13.01, bandwidth x 0.97, TCP window, ACK cross-traffic) are calibrated for wide-area "
+        "TCP, not NVLink or PCIe; CM02 (the default) has none";
   if (s.network.model == NetworkModel::NS3) {  // what the TCP tuning applied (platforms/ns3_tuning.hpp)
     nlohmann::json tuning = nlohmann::json::array();
     for (const Ns3Setting& t : ns3_tuning_settings())
@@ -156,7 +160,16 @@ nlohmann::json report_json(const Scenario& s, const ScenarioRun& run) {
                       {"messages", run.result.messages_sent},
                       {"bytes_sent", run.result.bytes_sent}}},
           {"ranks", std::move(ranks)},
+          {"collectives", collectives_json(run.collectives)},
           {"inputs", provenance(s, run.compute_description)}};
+  // What ran: the presets of the ranks (the platform's, or the scenario's where it overrides).
+  std::set<std::string> ran(run.rank_presets.begin(), run.rank_presets.end());
+  std::string presets;
+  for (const auto& p : ran) presets += (presets.empty() ? "" : ", ") + p;
+  auto& compute_inputs = out["inputs"]["compute"];
+  compute_inputs["scenario_preset"] = s.compute.preset_given ? nlohmann::json(s.compute.preset) : nlohmann::json(nullptr);
+  compute_inputs["override_platform_presets"] = s.compute.override_platform_presets;
+  if (!presets.empty()) compute_inputs["preset"] = presets;
   // Opt-in ([output] link_stats = true); the 1000 busiest links at most.
   if (run.result.link_stats) out["link_stats"] = link_stats_json(*run.result.link_stats, 1000);
   if (run.pipeline) {
@@ -180,9 +193,9 @@ std::string report_text(const nlohmann::json& r) {
                      in["model"]["sequence"].get<int>(), in["model"]["micro_batch"].get<int>(),
                      in["model"]["bytes_per_element"].get<int>());
   const auto& par = in["parallel"];
-  out += fmt::format("  parallel   tp {} pp {} dp {} sp {} ep {}, {} micro-batches, {} GPUs ({}{})\n", par["tp"].get<int>(),
+  out += fmt::format("  parallel   tp {} pp {} dp {} sp {} ep {}, {} micro-batch{}, {} GPUs ({}{})\n", par["tp"].get<int>(),
                      par["pp"].get<int>(), par["dp"].get<int>(), par["sp"].get<int>(), par["ep"].get<int>(),
-                     par["micro_batches"].get<int>(), par["gpus"].get<int>(), in["workload"].get<std::string>(),
+                     par["micro_batches"].get<int>(), par["micro_batches"].get<int>() == 1 ? "" : "es", par["gpus"].get<int>(), in["workload"].get<std::string>(),
                      par.value("sequence_parallel", false) ? ", sequence parallel: reduce-scatter + all-gather, 1/tp stage boundaries" : "");
   if (in.value("fusion", "none") != "none")
     out += fmt::format("  fusion     {} ({})\n", in["fusion"].get<std::string>(),
@@ -192,6 +205,7 @@ std::string report_text(const nlohmann::json& r) {
     out += fmt::format("  schedule   {}\n", in["schedule"].get<std::string>());
   out += fmt::format("  platform   {}\n", in["platform"].get<std::string>());
   out += fmt::format("  network    {}\n", in["network"]["description"].get<std::string>());
+  if (in["network"].contains("warning")) out += fmt::format("  warning    {}\n", in["network"]["warning"].get<std::string>());
   out += fmt::format("  compute    {}{}\n", in["compute"]["description"].get<std::string>(),
                      in["compute"].value("lowering", "standard") == "standard" ? "" : ", isca25 GEMM lists");
   out += fmt::format("  version    {}\n\n", in["version"].get<std::string>());
@@ -234,6 +248,7 @@ std::string report_text(const nlohmann::json& r) {
                      format_duration(t["mean_peer_wait_s"].get<double>()), format_duration(t["mean_idle_s"].get<double>()));
   out += fmt::format("\n{} ops, {} messages, {} sent over the network\n", t["ops"].get<std::size_t>(),
                      t["messages"].get<std::uint64_t>(), format_bytes(t["bytes_sent"].get<double>()));
+  if (r.contains("collectives") && !r["collectives"].empty()) out += "\n" + collectives_text(r["collectives"]);
   if (r.contains("link_stats")) out += "\n" + link_stats_text(r["link_stats"], r["iteration_time_s"].get<double>());
   if (r.contains("pipeline")) out += "\n" + pipeline_report_text(r["pipeline"]);
   return out;

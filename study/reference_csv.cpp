@@ -1,11 +1,11 @@
-#include "cli/reference_csv.hpp"
+#include "study/reference_csv.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <charconv>
 
-#include "cli/csv.hpp"
+#include "study/csv.hpp"
 #include "common/input_error.hpp"
 #include "common/text_file.hpp"
 #include "common/units.hpp"

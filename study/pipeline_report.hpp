@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "cli/scenario.hpp"
-#include "cli/scenario_run.hpp"
+#include "study/scenario.hpp"
+#include "study/scenario_run.hpp"
 
 namespace chimera {
 

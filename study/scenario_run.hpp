@@ -7,7 +7,8 @@
 
 #include "actors/simulate.hpp"
 #include "actors/timeline_stats.hpp"
-#include "cli/scenario.hpp"
+#include "study/collective_summary.hpp"
+#include "study/scenario.hpp"
 #include "compute/cost_model.hpp"
 #include "workloads/step/training_step.hpp"
 
@@ -22,6 +23,8 @@ struct ScenarioRun {
   // The training step (Megatron workload): schedule, partition, memory per stage (its
   // programs are moved into `programs`).
   std::optional<TrainingStep> pipeline;
+  // Per collective kind: calls, bytes, time, and the algorithm `auto` resolved to.
+  std::vector<CollectiveKindSummary> collectives;
 };
 
 // Lowers the scenario without running the engine (for `chimera-sim program`): every rank gets

@@ -1,14 +1,15 @@
-#include "cli/fidelity.hpp"
+#include "study/fidelity.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "cli/csv.hpp"
-#include "cli/process_pool.hpp"
-#include "cli/reference_csv.hpp"
-#include "cli/sweep.hpp"
+#include "study/csv.hpp"
+#include "study/process_pool.hpp"
+#include "study/progress.hpp"
+#include "study/reference_csv.hpp"
+#include "study/sweep.hpp"
 #include "common/input_error.hpp"
 #include "common/toml_reader.hpp"
 #include "common/units.hpp"
@@ -66,6 +67,8 @@ nlohmann::json run_fidelity(const FidelityRequest& q) {
       if (m < models.size() || spec.kind == "collective") jobs.push_back(p * per_point + m);
   std::map<std::size_t, JobOutcome> done;
   std::string failure;
+  Progress progress("fidelity: runs", static_cast<double>(jobs.size()));
+  std::size_t finished = 0;
   run_jobs(
       jobs, q.jobs,
       [&](std::size_t job) -> nlohmann::json {
@@ -80,8 +83,8 @@ nlohmann::json run_fidelity(const FidelityRequest& q) {
           failure = o.error;
           return false;
         }
-        fmt::print(stderr, "fidelity: point {} {} ({:.2f} s)\n", points[job / per_point],
-                   m < models.size() ? models[m] : "closed form", o.wall_s);
+        progress.update(static_cast<double>(++finished), fmt::format("last point {} {} ({:.2f} s)", points[job / per_point],
+                                                                      m < models.size() ? models[m] : "closed form", o.wall_s));
         done[job] = o;
         return true;
       });

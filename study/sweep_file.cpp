@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "cli/sweep.hpp"
+#include "study/sweep.hpp"
 #include "common/text_file.hpp"
 #include "common/toml_reader.hpp"
 #include "common/units.hpp"

@@ -1,11 +1,11 @@
-#include "cli/link_probe.hpp"
+#include "study/link_probe.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "actors/simulate.hpp"
-#include "cli/isolated_run.hpp"
+#include "study/isolated_run.hpp"
 
 namespace chimera {
 
