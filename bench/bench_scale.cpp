@@ -11,6 +11,7 @@
 #include "bench/collective_programs.hpp"
 #include "bench/fork_run.hpp"
 #include "platforms/cluster_generator.hpp"
+#include "platforms/network_settings.hpp"
 #include "platforms/platform_loader.hpp"
 
 namespace {
@@ -28,16 +29,20 @@ ClusterParams h100_cluster(int nodes) {
 
 // Generates the cluster's zone tree and loads it (S4U, or the XML round trip), sealed.
 std::uint64_t load_cluster(int nodes, bool through_xml) {
-  int argc = 2;
-  char a0[] = "bench", a1[] = "--log=root.thresh:critical";
-  char* argv[] = {a0, a1, nullptr};
-  simgrid::s4u::Engine engine(&argc, argv);
+  // The engine as a simulation configures it (CM02, platforms/network_settings.hpp).
+  std::vector<std::string> args = {"bench", "--log=root.thresh:critical"};
+  for (const auto& c : simgrid_config(NetworkSettings{})) args.push_back("--cfg=" + c);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int argc = static_cast<int>(args.size());
+  simgrid::s4u::Engine engine(&argc, argv.data());
   PlatformSpec spec;
   spec.description = "cluster";
   auto zone = std::make_shared<const xml::Zone>(xml::expanded(cluster_platform_zone(h100_cluster(nodes))));
   if (through_xml) spec.generated_xml = xml::write_platform(*zone, "");
   else spec.generated_zone = zone;
-  return load_platform(engine, spec, 0).hosts_in_order.size();
+  return load_platform(engine, spec, 0, NetworkSettings{}).hosts_in_order.size();
 }
 
 void BM_BuildClusterPlatform(benchmark::State& state) {
