@@ -86,6 +86,10 @@ int cluster_gpus_per_node(const ClusterParams& p) {
 }
 
 std::string cluster_platform_xml(const ClusterParams& p, const std::string& comment) {
+  return xml::write_platform(cluster_platform_zone(p), comment);
+}
+
+xml::Zone cluster_platform_zone(const ClusterParams& p) {
   if (p.nodes < 1 || p.nodes_per_group < 1 || p.nics_per_node < 1 || p.oversubscription < 1)
     throw std::logic_error("cluster: invalid parameters");
   const int groups = (p.nodes + p.nodes_per_group - 1) / p.nodes_per_group;
@@ -131,7 +135,7 @@ std::string cluster_platform_xml(const ClusterParams& p, const std::string& comm
     cluster.routes.push_back({gid, "spine", gid + "-router", "spine-router", {up(gid + "-uplink")}, true});
   }
   add_nccl_props(cluster.props, p.nccl);
-  return xml::write_platform(cluster, comment);
+  return cluster;
 }
 
 }  // namespace chimera

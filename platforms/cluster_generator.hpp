@@ -22,6 +22,7 @@
 
 #include "platforms/nvswitch_generator.hpp"
 #include "platforms/pcie_generator.hpp"
+#include "platforms/xml_platform.hpp"
 
 namespace chimera {
 
@@ -47,5 +48,7 @@ struct ClusterParams {
 
 int cluster_gpus_per_node(const ClusterParams& p);
 std::string cluster_platform_xml(const ClusterParams& p, const std::string& comment);
+// The same platform as values (what cluster_platform_xml writes).
+xml::Zone cluster_platform_zone(const ClusterParams& p);
 
 }  // namespace chimera

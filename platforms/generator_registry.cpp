@@ -271,7 +271,10 @@ GeneratedPlatform gen_cluster(const GeneratorArgs& a) {
   std::string what = fmt::format("{} {} nodes x {} GPUs = {} GPUs, {} x {} NICs per node, {} fabric", p.nodes,
                                  a.choice("node"), gpus, total, p.nics_per_node, xml::bandwidth_text(p.nic_bandwidth_Bps),
                                  a.choice("fabric"));
-  return finish(a, cluster_platform_xml(p, comment(a, what)), derived);
+  auto zone = std::make_shared<const xml::Zone>(xml::expanded(cluster_platform_zone(p)));
+  GeneratedPlatform g = finish(a, xml::write_platform(*zone, comment(a, what)), derived);
+  g.zone = std::move(zone);
+  return g;
 }
 
 // ---- dragonfly ----------------------------------------------------------------------------

@@ -3,10 +3,12 @@
 // ([platform.generator] kind = "nvswitch" plus its keys) and the command line
 // (`chimera-sim platform gen nvswitch --gpus 8 -o file.xml`).
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "platforms/generator_args.hpp"
+#include "platforms/xml_platform.hpp"
 
 namespace chimera {
 
@@ -15,6 +17,7 @@ class TomlTable;
 struct GeneratedPlatform {
   std::string xml;
   std::string description;  // for reports: "generator nvswitch (gpus=8, preset=a100, ...)"
+  std::shared_ptr<const xml::Zone> zone;  // the same as values (cluster), or null
 };
 
 struct GeneratorKind {

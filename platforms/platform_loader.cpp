@@ -16,6 +16,7 @@
 #include "common/input_error.hpp"
 #include "platforms/ns3_tuning.hpp"
 #include "platforms/platform_properties.hpp"
+#include "platforms/s4u_platform.hpp"
 
 namespace chimera {
 namespace {
@@ -182,6 +183,12 @@ LoadedPlatform load_platform(simgrid::s4u::Engine& engine, const PlatformSpec& s
     } catch (const std::exception& e) {
       throw InputError({spec.xml_file}, "platform", fmt::format("SimGrid rejected the platform: {}", e.what()),
                        "a SimGrid platform XML file (DTD 4.1)");
+    }
+  } else if (spec.generated_zone && !ns3 && buildable_through_s4u(*spec.generated_zone)) {
+    try {
+      build_s4u_platform(*spec.generated_zone);
+    } catch (const std::exception& e) {
+      throw InputError({}, "platform", fmt::format("SimGrid rejected the generated platform {}: {}", where, e.what()));
     }
   } else {
     TemporaryXml tmp(spec.generated_xml);

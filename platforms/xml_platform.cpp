@@ -180,11 +180,15 @@ void expand_split_duplex(Zone& z) {
 
 }  // namespace
 
+Zone expanded(const Zone& root) {
+  Zone z = root;
+  expand_split_duplex(z);
+  return z;
+}
+
 std::string write_platform(const Zone& root, const std::string& comment) {
-  Zone expanded = root;
-  expand_split_duplex(expanded);
   std::string out = header(comment) + "<platform version=\"4.1\">\n";
-  write_zone(out, expanded, "");
+  write_zone(out, expanded(root), "");
   out += "</platform>\n";
   return out;
 }

@@ -65,6 +65,9 @@ std::string escape(const std::string& text);
 // "<id>-up" and "<id>-down" (each with the properties; routes name the right one), symmetrical
 // routes through them as two explicit routes.
 std::string write_platform(const Zone& root, const std::string& comment);
+// The zone tree as write_platform prints it: split-duplex links as two one-way links, symmetrical
+// routes through them as two routes (what platforms/s4u_platform.hpp builds from).
+Zone expanded(const Zone& root);
 // The same with a prepared body (e.g. a <cluster> element) instead of a zone.
 std::string write_platform_body(const std::string& body, const std::string& comment);
 

@@ -110,6 +110,7 @@ PlatformSpec read_platform(TomlTable& t, const std::string& scenario_file) {
     GeneratedPlatform g = generate_from_toml(*gen);
     gen->reject_unknown_keys();
     spec.generated_xml = std::move(g.xml);
+    spec.generated_zone = std::move(g.zone);
     spec.description = std::move(g.description);
   }
   if (auto hosts = t.string_array("hosts", "host names, one per rank")) spec.rank_hosts = *hosts;
