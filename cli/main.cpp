@@ -7,7 +7,10 @@
 
 #include "actors/simulate.hpp"
 #include "cli/commands.hpp"
+#include "cli/isolated_run.hpp"
+#include "common/exit_codes.hpp"
 #include "common/input_error.hpp"
+#include "platforms/engine_log.hpp"
 #include "version.hpp"
 
 int main(int argc, char** argv) {
@@ -15,6 +18,14 @@ int main(int argc, char** argv) {
                "SimGrid platforms"};
   app.set_version_flag("--version", chimera::version_string());
   app.require_subcommand(1);
+  // Options of the application may follow the subcommand (chimera-sim run x.toml --log=...).
+  app.fallthrough();
+  app.add_option_function<std::vector<std::string>>(
+         "--log", [](const std::vector<std::string>& v) { chimera::set_engine_log_settings(v); },
+         "SimGrid log setting, repeatable (e.g. --log=chimera_actors.thres:debug, --log=root.thres:warning); "
+         "without it SimGrid's own messages are not shown")
+      ->type_name("CATEGORY.KEY:VALUE");
+  chimera::install_engine_abort_handler();
   chimera::add_run_command(app);
   chimera::add_program_command(app);
   chimera::add_collective_command(app);
@@ -46,9 +57,12 @@ int main(int argc, char** argv) {
     return chimera::kExitInputError;
   } catch (const chimera::SimulationDeadlock& e) {
     fmt::print(stderr, "error: {}\n", e.what());
-    return 3;
+    return chimera::kExitDeadlock;
+  } catch (const chimera::RunTimeout& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return chimera::kExitTimeout;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "internal error: {}\n", e.what());
-    return 1;
+    fmt::print(stderr, "internal error: {} (please report it with the command and its input files)\n", e.what());
+    return chimera::kExitInternalError;
   }
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "cli/isolated_run.hpp"
@@ -153,25 +154,34 @@ TuneOutcome run_tune(const Scenario& s, TuneSetup& setup) {
         fmt::format("at least {} per GPU, more GPUs, or a smaller model", format_bytes(least.estimate.peak_memory_bytes)));
   }
   const std::size_t k = std::min<std::size_t>(setup.top, out.result.feasible.size());
+  set_run_timeout(setup.timeout_s);  // the candidates' simulations, not the link probe above
   for (std::size_t i = 0; i < k; ++i) {
     const RankedCandidate& rc = out.result.feasible[i];
     Scenario cs = scenario_for(s, rc.candidate, setup.request.inputs.optimizer);
-    nlohmann::json sim = run_isolated([&] {
-      ScenarioRun run = run_scenario(cs);
-      nlohmann::json p = pipeline_report_json(cs, run);
-      return nlohmann::json{{"time", run.result.makespan_s},
-                            {"peak", p["peak_memory_bytes"]},
-                            {"bubble", p["bubble_ratio"]},
-                            {"fits", p["fits_memory"]}};
-    });
     SimulatedCandidate sc;
     sc.ranked = rc;
+    nlohmann::json sim;
+    try {
+      sim = run_isolated([&] {
+        ScenarioRun run = run_scenario(cs);
+        nlohmann::json p = pipeline_report_json(cs, run);
+        return nlohmann::json{{"time", run.result.makespan_s},
+                              {"peak", p["peak_memory_bytes"]},
+                              {"bubble", p["bubble_ratio"]},
+                              {"fits", p["fits_memory"]}};
+      });
+    } catch (const RunTimeout&) {  // recorded as such; the other candidates still run
+      sc.timed_out = true;
+      out.simulated.push_back(std::move(sc));
+      continue;
+    }
     sc.simulated_s = sim["time"].get<double>();
     sc.simulated_peak_memory_bytes = sim["peak"].get<double>();
     sc.simulated_bubble = sim["bubble"].get<double>();
     sc.simulated_fits = sc.simulated_peak_memory_bytes <= setup.request.memory_bytes;
     out.simulated.push_back(std::move(sc));
   }
+  set_run_timeout(0);
   return out;
 }
 
@@ -182,6 +192,11 @@ nlohmann::json tune_json(const Scenario& s, const TuneSetup& setup, const TuneOu
   nlohmann::json simulated = nlohmann::json::array();
   for (const SimulatedCandidate& sc : out.simulated) {
     nlohmann::json j = candidate_json(sc.ranked);
+    if (sc.timed_out) {
+      j["timed_out"] = true;
+      simulated.push_back(std::move(j));
+      continue;
+    }
     j["simulated_iteration_s"] = sc.simulated_s;
     j["simulated_samples_per_s"] = sc.simulated_s > 0 ? r.mini_batch / sc.simulated_s : 0.0;
     j["simulated_peak_memory_bytes"] = sc.simulated_peak_memory_bytes;
@@ -190,7 +205,12 @@ nlohmann::json tune_json(const Scenario& s, const TuneSetup& setup, const TuneOu
     j["model_error"] = sc.simulated_s > 0 ? (sc.ranked.estimate.iteration_s - sc.simulated_s) / sc.simulated_s : 0.0;
     simulated.push_back(std::move(j));
   }
-  nlohmann::json best = simulated.empty() ? candidate_json(out.result.feasible.front()) : simulated.front();
+  nlohmann::json best = candidate_json(out.result.feasible.front());
+  for (const auto& j : simulated)
+    if (!j.contains("timed_out")) {
+      best = j;
+      break;
+    }
   return {{"gpus", r.gpus},
           {"tp", r.tp},
           {"mini_batch", r.mini_batch},
@@ -226,13 +246,24 @@ std::string tune_text(const Scenario& s, const TuneSetup& setup, const TuneOutco
                      "model mem", "sim. mem");
     for (std::size_t i = 0; i < out.simulated.size(); ++i) {
       const auto& sc = out.simulated[i];
+      if (sc.timed_out) {
+        o += fmt::format("{:>4}  {:<44} {:>12} timed out (--timeout {:g} s)\n", i + 1, describe(sc.ranked.candidate),
+                         format_duration(sc.ranked.estimate.iteration_s), run_timeout());
+        continue;
+      }
       const double err = sc.simulated_s > 0 ? (sc.ranked.estimate.iteration_s - sc.simulated_s) / sc.simulated_s : 0.0;
       o += fmt::format("{:>4}  {:<44} {:>12} {:>12} {:>+7.1f}% {:>10} {:>10}{}\n", i + 1, describe(sc.ranked.candidate),
                        format_duration(sc.ranked.estimate.iteration_s), format_duration(sc.simulated_s), 100 * err,
                        format_bytes(sc.ranked.estimate.peak_memory_bytes), format_bytes(sc.simulated_peak_memory_bytes),
                        sc.simulated_fits ? "" : "  (exceeds memory)");
     }
-    const auto& best = out.simulated.front();
+    const auto chosen = std::find_if(out.simulated.begin(), out.simulated.end(), [](const auto& c) { return !c.timed_out; });
+    if (chosen == out.simulated.end()) {
+      o += fmt::format("\nchoice: {} (by the model: every simulation timed out)\n",
+                       describe(out.result.feasible.front().candidate));
+      return o;
+    }
+    const auto& best = *chosen;
     o += fmt::format("\nchoice: {} — {} per iteration simulated, {:.1f} samples/s\n", describe(best.ranked.candidate),
                      format_duration(best.simulated_s), r.mini_batch / best.simulated_s);
   } else {

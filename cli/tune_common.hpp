@@ -17,6 +17,7 @@ struct TuneSetup {
   std::string memory_source;  // "--memory" or the preset's name
   std::unique_ptr<ComputeCostModel> cost;
   std::vector<LinkCost> routes;  // from rank 0
+  double timeout_s = 0;          // --timeout of each simulated configuration (0: none)
 };
 
 // Throws InputError naming the option (--gpus, --memory, --mini-batch, --tp, --kinds, --top).
@@ -29,6 +30,7 @@ struct SimulatedCandidate {
   double simulated_peak_memory_bytes = 0;
   double simulated_bubble = 0;
   bool simulated_fits = true;
+  bool timed_out = false;  // the simulation exceeded --timeout: no simulated figures
 };
 
 struct TuneOutcome {
