@@ -107,7 +107,7 @@ TEST_CASE("engine errors: the memory check refuses a run that cannot fit, saying
   small.actors = 8;
   small.ops = 100;
   CHECK_NOTHROW(check_engine_memory(small));
-  // 2^40 actors of 20 KiB each: 20 PiB, beyond any machine.
+  // 2^40 actors of 20 KiB each: 20 PiB (20,971,520 GiB), beyond any machine.
   EngineDemand huge;
   huge.actors = std::int64_t(1) << 40;
   CHECK(engine_bytes(huge) == doctest::Approx(20.0 * 1024 * double(std::int64_t(1) << 40)));
@@ -116,7 +116,7 @@ TEST_CASE("engine errors: the memory check refuses a run that cannot fit, saying
     FAIL("no error");
   } catch (const InputError& e) {
     const std::string m = e.what();
-    CHECK(m.rfind("simulation: the engine needs about 21474836480.0 GiB for 1099511627776 GPUs (0 ops, 0 dependencies) but ",
+    CHECK(m.rfind("simulation: the engine needs about 20971520.0 GiB for 1099511627776 GPUs (0 ops, 0 dependencies) but ",
                   0) == 0);
     CHECK(m.find("GiB of memory is available (valid: fewer GPUs or micro-batches, granularity = \"aggregated\", or a "
                  "machine with more memory)") != std::string::npos);
