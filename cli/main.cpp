@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "actors/simulate.hpp"
 #include "cli/commands.hpp"
@@ -18,12 +20,22 @@ int main(int argc, char** argv) {
                "SimGrid platforms"};
   app.set_version_flag("--version", chimera::version_string());
   app.require_subcommand(1);
-  // Options of the application may follow the subcommand (chimera-sim run x.toml --log=...).
-  app.fallthrough();
-  app.add_option_function<std::vector<std::string>>(
-         "--log", [](const std::vector<std::string>& v) { chimera::set_engine_log_settings(v); },
-         "SimGrid log setting, repeatable (e.g. --log=chimera_actors.thres:debug, --log=root.thres:warning); "
-         "without it SimGrid's own messages are not shown")
+  // --log may stand anywhere on the command line (chimera-sim run x.toml --log=...): it is taken
+  // out before CLI11 parses, so that no subcommand (nor `platform gen`'s generator arguments)
+  // sees it; the option below only documents it in --help.
+  std::vector<std::string> log_settings;
+  std::vector<char*> args;
+  for (int i = 0; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (i > 0 && a.rfind("--log=", 0) == 0) log_settings.push_back(a.substr(6));
+    else if (i > 0 && a == "--log" && i + 1 < argc) log_settings.push_back(argv[++i]);
+    else args.push_back(argv[i]);
+  }
+  chimera::set_engine_log_settings(log_settings);
+  std::vector<std::string> unused;
+  app.add_option("--log", unused,
+                 "SimGrid log setting, repeatable, anywhere on the command line (e.g. --log=chimera_actors.thres:debug, "
+                 "--log=root.thres:warning); without it SimGrid's own messages are not shown")
       ->type_name("CATEGORY.KEY:VALUE");
   chimera::install_engine_abort_handler();
   chimera::add_run_command(app);
@@ -41,7 +53,7 @@ int main(int argc, char** argv) {
   chimera::add_kernel_command(app);
   chimera::add_plan_command(app);
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(args.size()), args.data());
     return 0;
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
