@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <malloc.h>
 
+#include <algorithm>
 #include <fstream>
+#include <utility>
 #include <string>
 
 #include "common/input_error.hpp"
@@ -30,6 +32,29 @@ double meminfo_bytes(const std::string& key) {
   for (std::string line; std::getline(in, line);)
     if (line.rfind(key + ":", 0) == 0) return std::stod(line.substr(key.size() + 1)) * 1024.0;
   return -1;
+}
+
+// Bytes a file holds as its first number; -1 when absent or not a number ("max": no limit).
+double file_bytes(const char* path) {
+  std::ifstream in(path);
+  double v = 0;
+  return in >> v ? v : -1;
+}
+
+// What this process may still allocate: the machine's MemAvailable, or less where a cgroup
+// (a container, a batch job's allocation) limits the process: its limit minus its usage.
+double available_bytes() {
+  double available = meminfo_bytes("MemAvailable");
+  const std::pair<const char*, const char*> cgroups[] = {
+      {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"},                                  // v2
+      {"/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"}};  // v1
+  for (const auto& [limit_path, usage_path] : cgroups) {
+    const double limit = file_bytes(limit_path), usage = file_bytes(usage_path);
+    if (limit <= 0 || usage < 0 || limit > 1e18) continue;  // no limit (v1 writes a huge number)
+    const double left = std::max(0.0, limit - usage);
+    if (available < 0 || left < available) available = left;
+  }
+  return available;
 }
 
 // Mappings kept free for everything else the process maps (libraries, malloc arenas, files).
@@ -69,7 +94,7 @@ double engine_bytes(const EngineDemand& d) {
 
 void check_engine_memory(const EngineDemand& d) {
   const double need = engine_bytes(d);
-  const double available = meminfo_bytes("MemAvailable");
+  const double available = available_bytes();
   if (available < 0 || need <= available) return;
   constexpr double GiB = 1024.0 * 1024 * 1024;
   throw InputError({}, "simulation",

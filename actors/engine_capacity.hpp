@@ -35,7 +35,7 @@ struct EngineDemand {
 double engine_bytes(const EngineDemand& d);
 
 // Throws InputError (exit code 2) when engine_bytes(d) exceeds the memory available now
-// (MemAvailable), saying what would fit.
+// (MemAvailable, or less under a cgroup memory limit), saying what would fit.
 void check_engine_memory(const EngineDemand& d);
 
 }  // namespace chimera

@@ -1,13 +1,13 @@
 #include "actors/simulate.hpp"
 
-#include "workloads/channels.hpp"
-
+#include <dlfcn.h>
 #include <fmt/format.h>
 #include <simgrid/s4u/Actor.hpp>
 #include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Link.hpp>
 #include <simgrid/s4u/NetZone.hpp>
 #include <xbt/config.hpp>
+#include <xbt/log.h>
 
 #include <algorithm>
 #include <limits>
@@ -22,7 +22,11 @@
 #include "collectives/transfers.hpp"
 #include "workloads/channels.hpp"
 #include "common/input_error.hpp"
+#include "platforms/engine_log.hpp"
 #include "platforms/platform_loader.hpp"
+
+XBT_LOG_NEW_DEFAULT_SUBCATEGORY(chimera_actors, chimera,
+                                "GPU actors: which op each rank starts, what it waits on, when it finishes");
 
 namespace chimera {
 namespace {
@@ -121,21 +125,41 @@ Task<> communicate(CommContext& ctx, RankRuntime& rt, const Op& op) {
 }
 
 // One stream of one GPU: its ops in program order, each once its dependencies are done.
-Task<> run_stream(CommContext& ctx, RankRuntime& rt, std::uint16_t stream) {
+Task<> run_stream_ops(CommContext& ctx, RankRuntime& rt, std::uint16_t stream) {
   for (std::uint32_t k = rt.stream_begin[stream]; k < rt.stream_begin[stream + 1]; ++k) {
     const OpIndex i = rt.stream_ops[k];
     const Op& op = rt.program->ops()[i];
+    if (rt.missing[i] != 0 && XBT_LOG_ISENABLED(chimera_actors, xbt_log_priority_verbose)) {
+      std::string deps;
+      for (OpIndex d : op.deps)
+        if (!rt.done(d)) deps += fmt::format(" {} ({})", d, describe(*rt.program, rt.program->ops()[d]));
+      XBT_VERB("rank %d %s: op %u (%s) waits for%s", rt.rank, rt.program->stream_names()[stream].c_str(), unsigned(i),
+                describe(*rt.program, op).c_str(), deps.c_str());
+    }
     co_await DependenciesDone{rt, i};
     if (auto* b = ctx.barrier()) {  // the compat engine's global compute barrier
       co_await b->turn(*rt.loop);
       if (op.kind == OpKind::compute) b->begin_compute(op.duration_s);
     }
     (*rt.timings)[i].start_s = s4u::Engine::get_clock();
+    XBT_VERB("rank %d %s: op %u (%s) starts", rt.rank, rt.program->stream_names()[stream].c_str(), unsigned(i),
+              describe(*rt.program, op).c_str());
     if (op.kind == OpKind::compute) co_await rt.loop->sleep_for(op.duration_s);
     else co_await communicate(ctx, rt, op);
     (*rt.timings)[i].end_s = s4u::Engine::get_clock();
+    XBT_VERB("rank %d %s: op %u done", rt.rank, rt.program->stream_names()[stream].c_str(), unsigned(i));
     rt.finish(i);
     if (rt.counter) rt.counter->add();
+  }
+}
+
+// A failing op (e.g. a message between hosts without a route) ends the whole simulation.
+Task<> run_stream(CommContext& ctx, RankRuntime& rt, std::uint16_t stream) {
+  try {
+    co_await run_stream_ops(ctx, rt, stream);
+  } catch (...) {
+    rt.loop->fail();
+    throw;
   }
 }
 
@@ -156,9 +180,17 @@ std::vector<std::string> engine_arguments(const SimulationOptions& o, const Cont
   // with sanitizer fiber annotations): run actors as system threads instead.
   args.push_back("--cfg=contexts/factory:thread");
 #endif
-  args.push_back("--log=root.thresh:warning");
-  args.push_back("--log=xbt_cfg.thresh:warning");
+  for (auto& a : engine_log_arguments()) args.push_back(std::move(a));
   return args;
+}
+
+// SimGrid 3.32 keeps the simulated clock in a static member (EngineImpl::now_) that outlives
+// its engine: a second engine in one process would start at the first one's end. Reset it
+// before an engine is created, so that each simulation starts at 0 as in a fresh process. (The
+// member is private; its symbol is exported by libsimgrid.)
+void reset_engine_clock() {
+  static auto* now = static_cast<double*>(dlsym(RTLD_DEFAULT, "_ZN7simgrid6kernel10EngineImpl4now_E"));
+  if (now) *now = 0;
 }
 
 std::string pending_ops(const std::vector<RankRuntime>& rts) {
@@ -292,7 +324,9 @@ Simulation::Simulation(const SimulationOptions& options, int ranks) : impl_(std:
   for (auto& a : impl_->args) impl_->argv.push_back(a.data());
   impl_->argv.push_back(nullptr);
   int argc = static_cast<int>(impl_->args.size());
+  reset_engine_clock();
   impl_->engine = std::make_unique<s4u::Engine>(&argc, impl_->argv.data());
+  capture_engine_log();
   impl_->platform = load_platform(*impl_->engine, options.platform, ranks, options.network, /*seal=*/false);
   for (auto* h : impl_->platform.rank_hosts) impl_->host_names.push_back(h->get_name());
   impl_->collectives = options.collectives;
@@ -364,6 +398,8 @@ SimulationResult Simulation::run(const std::vector<Program>& programs) {
   CommContext ctx(hosts, impl_->collectives);
   // NCCL's model resolves `auto` from routes, which exist once the platform is sealed.
   const bool resolve_after_seal = impl_->collectives.nccl.enabled;
+  ctx.set_platform_name(impl_->options.platform.xml_file.empty() ? impl_->options.platform.description
+                                                                  : impl_->options.platform.xml_file);
   if (!resolve_after_seal) check_collectives(ctx, programs);
   int sleeps = 0;
   for (const Program& p : programs) sleeps += concurrent_sleeps(ctx, p);
@@ -376,6 +412,9 @@ SimulationResult Simulation::run(const std::vector<Program>& programs) {
     demand.ops += static_cast<std::int64_t>(p.ops().size());
     for (const Op& op : p.ops()) demand.dependencies += static_cast<std::int64_t>(op.deps.size());
   }
+  XBT_VERB("engine memory estimate: %.1f MiB for %lld actors, %lld ops, %lld dependencies, %lld sleep hosts",
+           engine_bytes(demand) / (1024.0 * 1024.0), (long long)demand.actors, (long long)demand.ops,
+           (long long)demand.dependencies, (long long)demand.sleep_hosts);
   check_engine_memory(demand);
   impl_->seal(sleeps);
   if (resolve_after_seal) check_collectives(ctx, programs);

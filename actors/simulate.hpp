@@ -2,7 +2,10 @@
 // Runs rank programs on a SimGrid platform: one SimGrid actor per GPU, which runs its
 // program's streams (compute, tensor-parallel, data-parallel, pipeline, ...) side by side as
 // tasks of one loop (collectives/rank_loop.hpp), so communication overlaps compute wherever
-// dependencies allow. One simulation per process: SimGrid allows a single engine.
+// dependencies allow. One engine at a time: simulations in one process run one after the
+// other, each starting from a fresh engine and clock (tests/unit/test_engine_errors.cpp checks
+// they match a fresh process); commands that run many still fork (study/isolated_run.hpp), so a
+// failing run cannot take the others down.
 #include <functional>
 #include <memory>
 #include <optional>

@@ -7,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "study/fidelity.hpp"
+#include "study/isolated_run.hpp"
 #include "cli/output.hpp"
 #include "common/atomic_file.hpp"
 #include "common/input_error.hpp"
@@ -18,7 +19,7 @@ void add_fidelity_command(CLI::App& app) {
   struct Options {
     FidelityRequest q;
     std::string models = "CM02,LV08,ns-3", points, csv;
-    double clock_ghz = 0, payload_efficiency = 0;
+    double clock_ghz = 0, payload_efficiency = 0, timeout_s = 0;
     bool json = false;
   };
   auto o = std::make_shared<Options>();
@@ -32,6 +33,10 @@ void add_fidelity_command(CLI::App& app) {
   cmd->add_option("-j,--jobs", o->q.jobs, "Runs at once (processes)")->capture_default_str();
   cmd->add_option("--csv", o->csv, "Also write the per-point table (times and wall times) to this CSV");
   cmd->add_flag("--json", o->json, "Print one JSON object");
+  cmd->add_option("--timeout", o->timeout_s,
+                  "Wall-clock limit of each run (one point under one model) in seconds; a run past it is reported "
+                  "as timed out and the others go on (0: none)")
+      ->check(CLI::NonNegativeNumber);
   cmd->callback([o] {
     o->q.models.clear();
     for (std::size_t s = 0; s <= o->models.size();) {
@@ -51,6 +56,7 @@ void add_fidelity_command(CLI::App& app) {
     if (o->clock_ghz < 0) throw option_error("--clock-ghz", "must be positive", "e.g. 1.0");
     if (o->clock_ghz > 0) o->q.clock_ghz = o->clock_ghz;
     if (o->payload_efficiency != 0) o->q.payload_efficiency = o->payload_efficiency;
+    set_run_timeout(o->timeout_s);
     nlohmann::json r = run_fidelity(o->q);
     if (!o->csv.empty()) write_file_atomically(o->csv, fidelity_csv(r), "--csv");
     if (o->json) return print_json(r);

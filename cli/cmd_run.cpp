@@ -5,6 +5,7 @@
 
 #include "actors/chrome_trace.hpp"
 #include "cli/commands.hpp"
+#include "cli/isolated_run.hpp"
 #include "cli/output.hpp"
 #include "study/report.hpp"
 #include "study/scenario_run.hpp"
@@ -16,15 +17,19 @@ void add_run_command(CLI::App& app) {
   struct Options {
     std::string scenario;
     bool json = false;
+    double timeout_s = 0;
   };
   auto opt = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("run", "Simulate a scenario and print its report");
   cmd->add_option("scenario", opt->scenario, "Scenario file (TOML); default: scenarios/default.toml");
   cmd->add_flag("--json", opt->json, "Print the report as one JSON object");
+  cmd->add_option("--timeout", opt->timeout_s, "Wall-clock limit of the run in seconds (exit code 124 when exceeded; 0: none)")
+      ->check(CLI::NonNegativeNumber);
   cmd->callback([opt] {
     std::string path = opt->scenario.empty() ? default_scenario_path() : opt->scenario;
     WallClock clock("run");
     Scenario s = load_scenario(path);
+    arm_process_timeout(opt->timeout_s, "the run of " + path);
     ScenarioRun run = run_scenario(s);
     nlohmann::json report = report_json(s, run);
     // Output files first: a failure to write one must not leave the others half-done.

@@ -26,6 +26,7 @@ void add_tune_command(CLI::App& app) {
     std::string scenario, memory, kinds;
     int gpus = 0, mini_batch = 0, tp = 0, top = 3;
     bool no_recompute = false, json = false;
+    double timeout_s = 0;
   };
   auto opt = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -43,11 +44,15 @@ void add_tune_command(CLI::App& app) {
   cmd->add_option("--top", opt->top, "Configurations to simulate")->capture_default_str();
   cmd->add_flag("--no-recompute", opt->no_recompute, "Do not consider activation recomputation");
   cmd->add_flag("--json", opt->json, "Print one JSON object");
+  cmd->add_option("--timeout", opt->timeout_s,
+                  "Wall-clock limit of each simulated configuration in seconds (reported as timed out; 0: none)")
+      ->check(CLI::NonNegativeNumber);
   cmd->callback([opt] {
     WallClock clock("tune");
     Scenario s = load_scenario(opt->scenario);
     TuneSetup setup = tune_setup(s, opt->gpus, opt->tp, opt->mini_batch, opt->memory, opt->kinds, opt->top,
                                  !opt->no_recompute);
+    setup.timeout_s = opt->timeout_s;
     TuneOutcome out = run_tune(s, setup);
     if (opt->json) print_json(tune_json(s, setup, out));
     else std::cout << tune_text(s, setup, out);

@@ -13,6 +13,8 @@
 #include <map>
 #include <stdexcept>
 
+#include "common/input_error.hpp"
+
 namespace chimera {
 
 CommContext::CommContext(std::vector<simgrid::s4u::Host*> rank_hosts, CollectiveOptions options)
@@ -40,9 +42,28 @@ simgrid::s4u::Mailbox* CommContext::mailbox(int src, int dst, int channel) {
   std::uint64_t key = pair_key(src, dst, channel);
   auto it = mailboxes_.find(key);
   if (it != mailboxes_.end()) return it->second;
+  check_route(src, dst);
   auto* mb = simgrid::s4u::Mailbox::by_name(fmt::format("m{}>{}#{}", src, dst, channel));
   mailboxes_.emplace(key, mb);
   return mb;
+}
+
+void CommContext::check_route(int src, int dst) {
+  if (rank_hosts_[src] == rank_hosts_[dst] || !routed_.insert(pair_key(src, dst, 0)).second) return;
+  std::vector<simgrid::s4u::Link*> links;
+  double latency = 0;
+  std::string problem;
+  try {
+    rank_hosts_[src]->route_to(rank_hosts_[dst], links, &latency);
+  } catch (const std::exception& e) {  // Floyd and Dijkstra zones throw where Full ones return nothing
+    problem = std::string(": ") + e.what();
+  }
+  if (problem.empty() && (!links.empty() || latency > 0)) return;
+  throw InputError({}, platform_name_.empty() ? "platform" : "platform " + platform_name_,
+                   fmt::format("no route from host {} (rank {}) to host {} (rank {}), which exchange messages{}",
+                               rank_hosts_[src]->get_name(), src, rank_hosts_[dst]->get_name(), dst, problem),
+                   "a platform that connects every pair of GPUs that communicate (chimera-sim platform check FILE "
+                   "lists the missing routes)");
 }
 
 double CommContext::route_latency(int src, int dst) {

@@ -10,7 +10,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "collectives/collective_options.hpp"
@@ -40,7 +42,11 @@ class CommContext {
  public:
   CommContext(std::vector<simgrid::s4u::Host*> rank_hosts, CollectiveOptions options = {});
 
+  // The channel from src to dst. The first one between two hosts checks that the platform has a
+  // route between them (InputError naming both; SimGrid would abort at the transfer).
   simgrid::s4u::Mailbox* mailbox(int src, int dst, int channel);
+  // How errors name the platform (its file, or the generator's description).
+  void set_platform_name(std::string name) { platform_name_ = std::move(name); }
   simgrid::s4u::Host* host(int rank) const { return rank_hosts_[rank]; }
   int ranks() const { return static_cast<int>(rank_hosts_.size()); }
   // Index of the netzone that directly contains the rank's host: the rank's node.
@@ -92,6 +98,9 @@ class CommContext {
   };
   std::unordered_map<std::uint64_t, simgrid::s4u::Mailbox*, KeyHash> mailboxes_;
   std::unordered_map<std::uint64_t, double, KeyHash> latencies_;
+  std::unordered_set<std::uint64_t, KeyHash> routed_;  // host pairs whose route was checked
+  std::string platform_name_;
+  void check_route(int src, int dst);
   std::unordered_map<const Group*, std::vector<std::vector<int>>> nodes_;
   struct AlgorithmKey {
     const Group* group;

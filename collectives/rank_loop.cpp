@@ -1,5 +1,6 @@
 #include "collectives/rank_loop.hpp"
 
+#include <simgrid/s4u/Actor.hpp>
 #include <simgrid/s4u/Exec.hpp>
 #include <simgrid/s4u/Host.hpp>
 #include <simgrid/s4u/NetZone.hpp>
@@ -126,6 +127,7 @@ void RankLoop::run() {
     while (head < ready_.size()) ready_[head++].resume();
     ready_.clear();
     head = 0;
+    if (failed_) return;
     start_posted();
     if (pending_.empty()) return;
     const auto i = static_cast<std::size_t>(simgrid::s4u::Activity::wait_any(pending_));

@@ -98,6 +98,9 @@ class RankLoop {
   // Inside the rank's actor: resumes ready tasks, waits for the rank's activities, until
   // nothing is left to wait for (done, or blocked on another rank forever).
   void run();
+  // A task failed: the loop stops at its next turn (its actor ends; ranks waiting for it end as a
+  // deadlock, and the simulation reports this task's error, not the deadlock).
+  void fail() { failed_ = true; }
   // The first exception a spawned task ended with, or null.
   std::exception_ptr error() const;
 
@@ -118,6 +121,7 @@ class RankLoop {
   std::vector<Waiter*> pending_waiters_;
   std::vector<std::coroutine_handle<>> ready_;
   std::vector<Task<>> tasks_;
+  bool failed_ = false;
 };
 
 }  // namespace chimera

@@ -1,6 +1,7 @@
 #include "collectives/run_collective.hpp"
 
 #include <fmt/format.h>
+#include <xbt/log.h>
 
 #include <set>
 #include <stdexcept>
@@ -13,6 +14,9 @@
 #include "collectives/multicast.hpp"
 #include "collectives/nvls.hpp"
 #include "collectives/ring.hpp"
+
+XBT_LOG_NEW_DEFAULT_SUBCATEGORY(chimera_collectives, chimera,
+                                "Collectives: each call (rank, kind, algorithm, group, bytes) and each message posted");
 
 namespace chimera {
 namespace {
@@ -161,6 +165,8 @@ Task<> run_collective(CommContext& ctx, RankLoop& loop, const Program& program, 
   A a = known ? *known : resolve_algorithm(ctx, op, group);
   if (!known) ctx.remember_resolved(group, op, a);
   CollectiveCall c{{ctx, loop, program.rank, op.effective_channel()}, op, group, program.targets(op), op.bytes};
+  XBT_VERB("rank %d: %s %s over %zu ranks, %.17g bytes, channel %d", program.rank, to_string(op.collective),
+            to_string(a), group.size(), op.bytes, op.effective_channel());
   switch (op.collective) {
     case K::multicast: return multicast_collective(c);
     case K::m2ms: return m2ms_collective(c, a == A::ring);

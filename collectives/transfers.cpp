@@ -2,8 +2,11 @@
 
 #include <simgrid/s4u/Comm.hpp>
 #include <simgrid/s4u/Engine.hpp>
+#include <xbt/log.h>
 
 #include <cmath>
+
+XBT_LOG_EXTERNAL_DEFAULT_CATEGORY(chimera_collectives);
 
 namespace chimera {
 namespace {
@@ -16,6 +19,7 @@ int* receive_sink;   // where SimGrid writes the marker's address on receipt (ne
 Task<> post(Endpoint e, Sends sends, Receives receives, Transfers& posted) {
   if (auto* b = e.ctx.barrier()) co_await b->turn(e.loop);
   for (const Send& s : sends) {
+    XBT_VERB("rank %d -> rank %d: %.17g bytes on channel %d", e.rank, s.to, s.bytes, e.channel);
     e.ctx.count_message(e.rank, s.bytes);
     simgrid::s4u::CommPtr c = e.ctx.mailbox(e.rank, s.to, e.channel)
                                   ->put_init(&payload_marker, static_cast<std::uint64_t>(std::llround(s.bytes)));

@@ -5,8 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xbt/config.hpp>
+#include <xbt/log.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -14,9 +16,13 @@
 #include <unordered_set>
 
 #include "common/input_error.hpp"
+#include "platforms/engine_log.hpp"
 #include "platforms/ns3_tuning.hpp"
 #include "platforms/platform_properties.hpp"
 #include "platforms/s4u_platform.hpp"
+
+XBT_LOG_NEW_DEFAULT_SUBCATEGORY(chimera_platforms, chimera,
+                                "Platforms: files loaded, preflight, hosts, presets and link properties applied, rank mapping");
 
 namespace chimera {
 namespace {
@@ -117,6 +123,8 @@ std::string preflight_platform_file(simgrid::s4u::Engine& engine, const std::str
   if (pid == 0) {
     close(fds[0]);
     dup2(fds[1], 2);  // SimGrid's fatal messages go to stderr
+    forward_engine_log_to_stderr();
+    std::signal(SIGABRT, SIG_DFL);  // an abort here is the answer, not chimera-sim's internal error
     try {
       engine.load_platform(xml_file);
       engine.seal_platform();
@@ -226,6 +234,8 @@ LoadedPlatform load_platform(simgrid::s4u::Engine& engine, const PlatformSpec& s
   PropertyCounts counts = apply_link_properties(engine, network, spec.xml_file, where);
   out.contention_links = counts.contention_links;
   out.efficiency_links = counts.efficiency_links;
+  XBT_VERB("loaded %s: %zu hosts, %zu links, %d with a contention curve, %d with a payload efficiency", where.c_str(),
+           out.hosts_in_order.size(), engine.get_link_count(), out.contention_links, out.efficiency_links);
 
   if (ranks <= 0) return out;
   if (!spec.rank_hosts.empty()) {
@@ -250,6 +260,7 @@ LoadedPlatform load_platform(simgrid::s4u::Engine& engine, const PlatformSpec& s
                                  out.hosts_in_order.size(), ranks),
                      fmt::format("a platform with at least {} hosts", ranks));
   out.rank_hosts.assign(out.hosts_in_order.begin(), out.hosts_in_order.begin() + ranks);
+  for (int r = 0; r < ranks; ++r) XBT_VERB("rank %d -> host %s", r, out.rank_hosts[r]->get_cname());
   return out;
 }
 

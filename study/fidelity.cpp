@@ -69,6 +69,7 @@ nlohmann::json run_fidelity(const FidelityRequest& q) {
   std::string failure;
   Progress progress("fidelity: runs", static_cast<double>(jobs.size()));
   std::size_t finished = 0;
+  bool input_failure = false;
   run_jobs(
       jobs, q.jobs,
       [&](std::size_t job) -> nlohmann::json {
@@ -79,20 +80,27 @@ nlohmann::json run_fidelity(const FidelityRequest& q) {
       },
       [&](std::size_t job, const JobOutcome& o) {
         const std::size_t m = job % per_point;
-        if (!o.ok && !(o.input_error && m < models.size() && models[m] == "ns-3")) {
+        // A model that cannot run a point (ns-3 on a platform it cannot take) or a run past
+        // --timeout is reported in its place; any other failure ends the study.
+        if (!o.ok && !o.timed_out && !(o.input_error && m < models.size() && models[m] == "ns-3")) {
           failure = o.error;
+          input_failure = o.input_error;
           return false;
         }
-        progress.update(static_cast<double>(++finished), fmt::format("last point {} {} ({:.2f} s)", points[job / per_point],
-                                                                      m < models.size() ? models[m] : "closed form", o.wall_s));
+        progress.update(static_cast<double>(++finished), fmt::format("last point {} {} ({:.2f} s{})", points[job / per_point],
+                                                                      m < models.size() ? models[m] : "closed form", o.wall_s, o.timed_out ? ", timed out" : ""));
         done[job] = o;
         return true;
       });
-  if (!failure.empty()) throw InputError({q.target}, "", failure);
+  if (!failure.empty()) {
+    if (input_failure) throw InputError({q.target}, "", failure);
+    throw std::runtime_error(failure);
+  }
 
   const auto metrics = time_metrics(spec.kind);
   std::map<std::string, Stat> diff_to_first, ref_error, closed_error;
   std::map<std::string, double> wall;
+  std::map<std::string, int> runs;  // points each model ran (not unavailable, not timed out)
   std::map<std::string, std::pair<int, int>> speedups;  // preserved, compared
   nlohmann::json rows = nlohmann::json::array();
   for (std::size_t p = 0; p < points.size(); ++p) {
@@ -103,6 +111,10 @@ nlohmann::json run_fidelity(const FidelityRequest& q) {
     std::optional<nlohmann::json> first;
     for (std::size_t m = 0; m < models.size(); ++m) {
       const JobOutcome& o = done.at(p * per_point + m);
+      if (o.timed_out) {
+        per_model[models[m]] = {{"timed_out", o.error}, {"wall_s", o.wall_s}};
+        continue;
+      }
       if (!o.ok) {
         per_model[models[m]] = {{"unavailable", o.error}, {"wall_s", o.wall_s}};
         continue;
@@ -110,6 +122,7 @@ nlohmann::json run_fidelity(const FidelityRequest& q) {
       nlohmann::json r = o.result;
       r["wall_s"] = o.wall_s;
       wall[models[m]] += o.wall_s;
+      runs[models[m]] += 1;
       if (!first) first = o.result;
       for (const auto& k : metrics) {
         double ours = o.result[k].get<double>(), base = (*first)[k].get<double>();
@@ -160,7 +173,7 @@ nlohmann::json run_fidelity(const FidelityRequest& q) {
 
   nlohmann::json summary = nlohmann::json::object();
   for (const auto& m : models) {
-    nlohmann::json s = {{"wall_s", wall[m]}, {"abs_rel_diff_to_first", diff_to_first[m].json()}};
+    nlohmann::json s = {{"wall_s", wall[m]}, {"runs", runs[m]}, {"abs_rel_diff_to_first", diff_to_first[m].json()}};
     if (spec.kind == "collective") s["abs_rel_error_to_closed_form"] = closed_error[m].json();
     if (ref) {
       s["abs_rel_error_to_reference"] = ref_error[m].json();
@@ -204,6 +217,10 @@ std::string fidelity_text(const nlohmann::json& r) {
       out += fmt::format("  {:<12} {:>14}\n", "closed form", format_duration(row["closed_form_s"].get<double>()));
     for (const auto& m : models) {
       const auto& x = row["models"][m];
+      if (x.contains("timed_out")) {
+        out += fmt::format("  {:<12} timed out: {}\n", m, x["timed_out"].get<std::string>());
+        continue;
+      }
       if (x.contains("unavailable")) {
         out += fmt::format("  {:<12} unavailable: {}\n", m, x["unavailable"].get<std::string>());
         continue;
@@ -226,6 +243,10 @@ std::string fidelity_text(const nlohmann::json& r) {
   out += "\nsummary\n";
   for (const auto& m : models) {
     const auto& s = r["summary"][m];
+    if (s["runs"].get<int>() == 0) {  // no wall time for a model that never ran
+      out += fmt::format("  {:<6} not run (unavailable or timed out at every point)\n", m);
+      continue;
+    }
     out += fmt::format("  {:<6} wall {:.3f} s", m, s["wall_s"].get<double>());
     if (!s["abs_rel_diff_to_first"].is_null())
       out += fmt::format(", |diff| to {} mean {:.2f}% max {:.2f}%", models.front(),

@@ -77,6 +77,8 @@ void run_jobs(const std::vector<std::size_t>& indices, int jobs, const std::func
           o.ok = true;
         } catch (const InputError& e) {
           o.input_error = true, o.error = e.what();
+        } catch (const RunTimeout& e) {
+          o.timed_out = true, o.error = e.what();
         } catch (const std::exception& e) {
           o.error = e.what();
         }

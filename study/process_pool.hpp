@@ -15,6 +15,7 @@ struct JobOutcome {
   nlohmann::json result;  // when ok
   std::string error;      // otherwise: what went wrong (an InputError's text, a crash, ...)
   bool input_error = false;
+  bool timed_out = false;  // the job exceeded --timeout (cli/isolated_run.hpp); error says so
   double wall_s = 0;
 };
 

@@ -156,20 +156,29 @@ TuneOutcome run_tune(const Scenario& s, TuneSetup& setup) {
   }
   const std::size_t k = std::min<std::size_t>(setup.top, out.result.feasible.size());
   Progress progress("tune: simulated configurations", static_cast<double>(k));
+  set_run_timeout(setup.timeout_s);  // the candidates' simulations, not the link probe above
   for (std::size_t i = 0; i < k; ++i) {
     if (i > 0) progress.update(static_cast<double>(i));
     const RankedCandidate& rc = out.result.feasible[i];
     Scenario cs = scenario_for(s, rc.candidate, setup.request.inputs.optimizer);
-    nlohmann::json sim = run_isolated([&] {
-      ScenarioRun run = run_scenario(cs);
-      nlohmann::json p = pipeline_report_json(cs, run);
-      return nlohmann::json{{"time", run.result.makespan_s},
-                            {"peak", p["peak_memory_bytes"]},
-                            {"bubble", p["bubble_ratio"]},
-                            {"fits", p["fits_memory"]}};
-    });
     SimulatedCandidate sc;
     sc.ranked = rc;
+    nlohmann::json sim;
+    try {
+      sim = run_isolated([&] {
+        ScenarioRun run = run_scenario(cs);
+        nlohmann::json p = pipeline_report_json(cs, run);
+        return nlohmann::json{{"time", run.result.makespan_s},
+                              {"peak", p["peak_memory_bytes"]},
+                              {"bubble", p["bubble_ratio"]},
+                              {"fits", p["fits_memory"]}};
+      });
+    } catch (const RunTimeout&) {  // recorded as such; the other candidates still run
+      sc.timed_out = true;
+      sc.model_rank = static_cast<int>(i) + 1;
+      out.simulated.push_back(std::move(sc));
+      continue;
+    }
     sc.simulated_s = sim["time"].get<double>();
     sc.simulated_peak_memory_bytes = sim["peak"].get<double>();
     sc.simulated_bubble = sim["bubble"].get<double>();
@@ -177,7 +186,9 @@ TuneOutcome run_tune(const Scenario& s, TuneSetup& setup) {
     sc.model_rank = static_cast<int>(i) + 1;
     out.simulated.push_back(std::move(sc));
   }
+  set_run_timeout(0);
   std::stable_sort(out.simulated.begin(), out.simulated.end(), [](const SimulatedCandidate& a, const SimulatedCandidate& b) {
+    if (a.timed_out != b.timed_out) return b.timed_out;  // timed out: last
     if (a.simulated_fits != b.simulated_fits) return a.simulated_fits;
     return a.simulated_s < b.simulated_s;
   });
@@ -193,6 +204,11 @@ nlohmann::json tune_json(const Scenario& s, const TuneSetup& setup, const TuneOu
     nlohmann::json j = candidate_json(sc.ranked);
     j["model_rank"] = sc.model_rank;
     j["simulated_rank"] = simulated.size() + 1;
+    if (sc.timed_out) {
+      j["timed_out"] = true;
+      simulated.push_back(std::move(j));
+      continue;
+    }
     j["simulated_iteration_s"] = sc.simulated_s;
     j["simulated_samples_per_s"] = sc.simulated_s > 0 ? r.mini_batch / sc.simulated_s : 0.0;
     j["simulated_peak_memory_bytes"] = sc.simulated_peak_memory_bytes;
@@ -201,7 +217,12 @@ nlohmann::json tune_json(const Scenario& s, const TuneSetup& setup, const TuneOu
     j["model_error"] = sc.simulated_s > 0 ? (sc.ranked.estimate.iteration_s - sc.simulated_s) / sc.simulated_s : 0.0;
     simulated.push_back(std::move(j));
   }
-  nlohmann::json best = simulated.empty() ? candidate_json(out.result.feasible.front()) : simulated.front();
+  nlohmann::json best = candidate_json(out.result.feasible.front());
+  for (const auto& j : simulated)
+    if (!j.contains("timed_out")) {
+      best = j;
+      break;
+    }
   return {{"gpus", r.gpus},
           {"tp", r.tp},
           {"mini_batch", r.mini_batch},
@@ -237,6 +258,11 @@ std::string tune_text(const Scenario& s, const TuneSetup& setup, const TuneOutco
                      "model#", "model", "simulated", "error", "model mem", "sim. mem");
     for (std::size_t i = 0; i < out.simulated.size(); ++i) {
       const auto& sc = out.simulated[i];
+      if (sc.timed_out) {
+        o += fmt::format("{:>4}  {:<44} {:>12} timed out (--timeout {:g} s)\n", i + 1, describe(sc.ranked.candidate),
+                         format_duration(sc.ranked.estimate.iteration_s), run_timeout());
+        continue;
+      }
       const double err = sc.simulated_s > 0 ? (sc.ranked.estimate.iteration_s - sc.simulated_s) / sc.simulated_s : 0.0;
       o += fmt::format("{:>4}  {:<44} {:>6} {:>12} {:>12} {:>+7.1f}% {:>10} {:>10}{}\n", i + 1, describe(sc.ranked.candidate),
                        sc.model_rank,
@@ -248,6 +274,15 @@ std::string tune_text(const Scenario& s, const TuneSetup& setup, const TuneOutco
     o += fmt::format("\nchoice: {} — {} per iteration simulated, {:.1f} samples/s (the model ranked it #{})\n",
                      describe(best.ranked.candidate), format_duration(best.simulated_s), r.mini_batch / best.simulated_s,
                      best.model_rank);
+    const auto chosen = std::find_if(out.simulated.begin(), out.simulated.end(), [](const auto& c) { return !c.timed_out; });
+    if (chosen == out.simulated.end()) {
+      o += fmt::format("\nchoice: {} (by the model: every simulation timed out)\n",
+                       describe(out.result.feasible.front().candidate));
+      return o;
+    }
+    const auto& best = *chosen;
+    o += fmt::format("\nchoice: {} — {} per iteration simulated, {:.1f} samples/s\n", describe(best.ranked.candidate),
+                     format_duration(best.simulated_s), r.mini_batch / best.simulated_s);
   } else {
     o += fmt::format("\nchoice: {} (not simulated: --top 0)\n", describe(out.result.feasible.front().candidate));
   }

@@ -17,6 +17,7 @@ struct TuneSetup {
   std::string memory_source;  // "--memory" or the preset's name
   std::unique_ptr<ComputeCostModel> cost;
   std::vector<LinkCost> routes;  // from rank 0
+  double timeout_s = 0;          // --timeout of each simulated configuration (0: none)
 };
 
 // Throws InputError naming the option (--gpus, --memory, --mini-batch, --tp, --kinds, --top).
@@ -30,6 +31,7 @@ struct SimulatedCandidate {
   double simulated_bubble = 0;
   bool simulated_fits = true;
   int model_rank = 0;  // 1-based position in the model's ranking
+  bool timed_out = false;  // the simulation exceeded --timeout: no simulated figures
 };
 
 struct TuneOutcome {
