@@ -5,7 +5,7 @@
 
 #include "actors/chrome_trace.hpp"
 #include "cli/commands.hpp"
-#include "cli/isolated_run.hpp"
+#include "study/isolated_run.hpp"
 #include "cli/output.hpp"
 #include "study/report.hpp"
 #include "study/scenario_run.hpp"

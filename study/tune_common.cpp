@@ -259,8 +259,8 @@ std::string tune_text(const Scenario& s, const TuneSetup& setup, const TuneOutco
     for (std::size_t i = 0; i < out.simulated.size(); ++i) {
       const auto& sc = out.simulated[i];
       if (sc.timed_out) {
-        o += fmt::format("{:>4}  {:<44} {:>12} timed out (--timeout {:g} s)\n", i + 1, describe(sc.ranked.candidate),
-                         format_duration(sc.ranked.estimate.iteration_s), run_timeout());
+        o += fmt::format("{:>4}  {:<44} {:>6} {:>12} timed out (--timeout {:g} s)\n", i + 1, describe(sc.ranked.candidate),
+                         sc.model_rank, format_duration(sc.ranked.estimate.iteration_s), run_timeout());
         continue;
       }
       const double err = sc.simulated_s > 0 ? (sc.ranked.estimate.iteration_s - sc.simulated_s) / sc.simulated_s : 0.0;
@@ -270,10 +270,6 @@ std::string tune_text(const Scenario& s, const TuneSetup& setup, const TuneOutco
                        format_bytes(sc.ranked.estimate.peak_memory_bytes), format_bytes(sc.simulated_peak_memory_bytes),
                        sc.simulated_fits ? "" : "  (exceeds memory)");
     }
-    const auto& best = out.simulated.front();
-    o += fmt::format("\nchoice: {} — {} per iteration simulated, {:.1f} samples/s (the model ranked it #{})\n",
-                     describe(best.ranked.candidate), format_duration(best.simulated_s), r.mini_batch / best.simulated_s,
-                     best.model_rank);
     const auto chosen = std::find_if(out.simulated.begin(), out.simulated.end(), [](const auto& c) { return !c.timed_out; });
     if (chosen == out.simulated.end()) {
       o += fmt::format("\nchoice: {} (by the model: every simulation timed out)\n",
@@ -281,8 +277,9 @@ std::string tune_text(const Scenario& s, const TuneSetup& setup, const TuneOutco
       return o;
     }
     const auto& best = *chosen;
-    o += fmt::format("\nchoice: {} — {} per iteration simulated, {:.1f} samples/s\n", describe(best.ranked.candidate),
-                     format_duration(best.simulated_s), r.mini_batch / best.simulated_s);
+    o += fmt::format("\nchoice: {} — {} per iteration simulated, {:.1f} samples/s (the model ranked it #{})\n",
+                     describe(best.ranked.candidate), format_duration(best.simulated_s), r.mini_batch / best.simulated_s,
+                     best.model_rank);
   } else {
     o += fmt::format("\nchoice: {} (not simulated: --top 0)\n", describe(out.result.feasible.front().candidate));
   }
