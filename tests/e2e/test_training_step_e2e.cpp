@@ -239,3 +239,39 @@ pairs = ["tp+pp"]
   REQUIRE_MESSAGE(o.exit_code == 0, o.err);
   CHECK(json::parse(o.out)["inputs"]["fusion"] == "tp+pp");
 }
+
+// [fusion] variant: "baseline" checks the pairs against the plan but runs the unfused
+// communication, so it must time exactly as the same plan without [fusion]; a single pair may be
+// a string and then means the same as a one-element array.
+TEST_CASE("training step e2e: fusion variant baseline runs the plan unfused, and a pair as a string equals the array") {
+  const std::string plan = R"(schema = 1
+[model]
+name = "gpt2-small"
+layers = 4
+sequence = 512
+[parallel]
+tp = 2
+pp = 2
+micro_batches = 4
+[schedule]
+kind = "1f1b"
+[platform.generator]
+kind = "star"
+gpus = 4
+)";
+  auto time_of = [&](const std::string& fusion) {
+    Outcome o = run_text("run", plan + fusion, "--json");
+    CAPTURE(o.err);
+    REQUIRE(o.exit_code == 0);
+    return json::parse(o.out)["iteration_time_s"].get<double>();
+  };
+  const double none = time_of("");
+  const double baseline = time_of("[fusion]\npairs = \"tp+sp\"\nvariant = \"baseline\"\n");
+  const double fused_string = time_of("[fusion]\npairs = \"tp+sp\"\n");
+  const double fused_array = time_of("[fusion]\npairs = [\"tp+sp\"]\nvariant = \"fused\"\n");
+  CHECK(baseline == none);
+  CHECK(fused_string == fused_array);
+  CHECK(fused_string != none);  // the fused run is a different program
+  bad(plan + "[fusion]\npairs = \"tp+sp\"\nvariant = \"half\"\n", "fusion.variant", "unknown variant");
+  bad(plan + "[fusion]\nvariant = \"baseline\"\n", "fusion.variant", "a variant of no fusion pairs");
+}
