@@ -13,7 +13,9 @@ RUNS=$3
 shift 3
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 
-"$SRC/fuzz/seed_corpora.sh" "$SRC" "$BUILD/fuzz-seeds"
+# FUZZ_KEEP_SEEDS=1: the seeds are already written (runs side by side must not rewrite them
+# under each other).
+[ "${FUZZ_KEEP_SEEDS:-0}" = 1 ] || "$SRC/fuzz/seed_corpora.sh" "$SRC" "$BUILD/fuzz-seeds"
 mkdir -p "$BUILD/fuzz-logs"
 failed=""
 printf '%-16s %12s %8s %10s  %s\n' target executions wall_s exec/s result
