@@ -5,7 +5,8 @@
 # Each target runs until SECONDS have passed or RUNS inputs were tried (RUNS = -1: no limit).
 # Under BUILD_DIR: fuzz-seeds/ (rewritten from the repository's inputs on every call),
 # fuzz-corpus/<target>/ (what libFuzzer found interesting, kept between calls),
-# fuzz-artifacts/<target>/ (crashing inputs), fuzz-logs/<target>.log.
+# fuzz-artifacts/<target>/ (crashing inputs), fuzz-logs/<target>.log. FUZZ_TIMEOUT: seconds one
+# input may take (default 10; more on a loaded machine, where wall time is not CPU time).
 set -u
 BUILD=$1
 SECONDS_PER_TARGET=$2
@@ -39,7 +40,7 @@ for t in "$@"; do
   log="$BUILD/fuzz-logs/$t.log"
   start=$(date +%s)
   # shellcheck disable=SC2086
-  "$bin" -max_total_time="$SECONDS_PER_TARGET" -runs="$RUNS" -timeout=10 -rss_limit_mb=2048 \
+  "$bin" -max_total_time="$SECONDS_PER_TARGET" -runs="$RUNS" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 \
     -use_value_profile=1 -print_final_stats=1 -artifact_prefix="$BUILD/fuzz-artifacts/$t/" ${dict:+-dict="$SRC/fuzz/$dict"} $extra \
     "$BUILD/fuzz-corpus/$t" "$BUILD/fuzz-seeds/$t" >"$log" 2>&1
   rc=$?

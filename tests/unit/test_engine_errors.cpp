@@ -123,7 +123,19 @@ TEST_CASE("engine errors: the memory check refuses a run that cannot fit, saying
   }
 }
 
-TEST_CASE("engine state: two simulations in one process give what two fresh processes give") {
+// Sanitized builds run actors as threads (actors/simulate.cpp), and with thread contexts
+// SimGrid 3.32 cannot load a second platform in a process whose first engine has run: the
+// second load crashes inside EngineImpl::presolve() (seen under `make sanitize`). chimera-sim
+// itself runs one engine per process (sweeps and the Python module fork); this property is
+// checked by the Release build, whose raw contexts are what users run.
+#ifdef CHIMERA_SANITIZED
+constexpr bool kThreadContexts = true;
+#else
+constexpr bool kThreadContexts = false;
+#endif
+
+TEST_CASE("engine state: two simulations in one process give what two fresh processes give" *
+          doctest::skip(kThreadContexts)) {
   const SimulationOptions o = star8();
   const std::vector<Program> ps = ping_pong();
   const std::string fresh = in_child(ps, o);
